@@ -1,0 +1,246 @@
+"""Tokenizers: one protocol over tiktoken, Hugging Face ``tokenizers`` and sentencepiece.
+
+Specs accepted by :func:`get_tokenizer`:
+
+- a catalogue name or alias (``cl100k_base``, ``qwen2.5``, ...; see ``tokeff list tokenizers``)
+  or a name registered by a third-party package (entry-point group ``tokeff.tokenizers``);
+- ``tiktoken:NAME`` (``tiktoken.get_encoding``, may need network) or
+  ``tiktoken:PATH?pattern=cl100k_base`` (a rank file; ``pattern`` is an OpenAI encoding name
+  whose split regex to use, or a regex);
+- ``hf:PATH`` (a ``tokenizer.json`` or a directory holding one) or ``hf:ORG/MODEL`` (hub id,
+  needs network);
+- ``spm:PATH`` (a sentencepiece ``.model``);
+- any object with ``name`` and ``encode_batch(texts)``.
+
+Options go after ``?``: ``name=...`` (display name), ``normalization=NFC`` (tokenizer-internal
+normalisation), ``pattern=...`` (tiktoken rank files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+from ..errors import TokenizerError, UsageError
+from ..registry import Registry
+from .base import (
+    NORMALIZATIONS,
+    SupportsEncodeBatch,
+    Tokenizer,
+    TokenArrays,
+    ids_to_arrays,
+)
+
+__all__ = [
+    "Tokenizer",
+    "TokenArrays",
+    "SupportsEncodeBatch",
+    "get_tokenizer",
+    "as_tokenizer",
+    "TOKENIZERS",
+    "register_tokenizer",
+]
+
+#: Registry of named tokenizers (catalogue entries and third-party entry points).
+TOKENIZERS: Registry[Tokenizer] = Registry("tokenizer", "tokeff.tokenizers")
+_catalogue_loaded = False
+
+
+def register_tokenizer(name: str, factory, *, replace: bool = False) -> None:
+    """Register a factory ``() -> tokenizer`` under ``name``."""
+    TOKENIZERS.register(name, factory, replace=replace)
+
+
+def _ensure_catalogue() -> None:
+    global _catalogue_loaded
+    if not _catalogue_loaded:
+        _catalogue_loaded = True
+        try:
+            from . import catalogue  # noqa: F401  (registers its entries)
+        except ImportError:  # pragma: no cover - catalogue module absent in a partial install
+            pass
+
+
+def _split_options(spec: str) -> tuple[str, dict[str, str]]:
+    if "?" in spec:
+        head, _, query = spec.rpartition("?")
+        opts = dict(parse_qsl(query, keep_blank_values=True))
+        return head, opts
+    return spec, {}
+
+
+def get_tokenizer(spec: str | object) -> Tokenizer:
+    """Load a tokenizer from a spec string, or adapt an object that satisfies the protocol.
+
+    >>> tok = get_tokenizer("cl100k_base")  # doctest: +SKIP
+    >>> tok.encode("hello world")  # doctest: +SKIP
+    [15339, 1917]
+    """
+    if not isinstance(spec, str):
+        return as_tokenizer(spec)
+    body, opts = _split_options(spec.strip())
+    unknown = set(opts) - {"name", "normalization", "pattern"}
+    if unknown:
+        raise UsageError(f"tokenizer spec {spec!r}: unknown option(s) {sorted(unknown)}; "
+                         "allowed: name, normalization, pattern")
+    norm = opts.get("normalization", "none")
+    if norm not in NORMALIZATIONS:
+        raise UsageError(f"tokenizer spec {spec!r}: normalization must be one of {NORMALIZATIONS}")
+    kind, sep, target = body.partition(":")
+    if sep and len(kind) > 1 and kind in ("tiktoken", "hf", "spm"):
+        tok = _load_backend(kind, target, opts, spec)
+    else:
+        _ensure_catalogue()
+        if body in TOKENIZERS:
+            tok = as_tokenizer(TOKENIZERS.create(body))
+        else:
+            p = Path(body)
+            if p.suffix == ".json" and p.is_file():
+                tok = _load_backend("hf", body, opts, spec)
+            elif p.suffix == ".model" and p.is_file():
+                tok = _load_backend("spm", body, opts, spec)
+            else:
+                raise UsageError(
+                    TOKENIZERS.unknown_message(body)
+                    + " Or give a spec: tiktoken:NAME_OR_PATH, hf:PATH/tokenizer.json, spm:PATH.model."
+                )
+    if "name" in opts:
+        tok.name = opts["name"]
+    if norm != "none":
+        tok.required_normalization = norm
+        tok._fingerprint = None
+    return tok
+
+
+def _load_backend(kind: str, target: str, opts: dict[str, str], spec: str) -> Tokenizer:
+    if not target:
+        raise UsageError(f"tokenizer spec {spec!r} names no file or name after '{kind}:'")
+    name = opts.get("name")
+    if kind == "tiktoken":
+        from .tiktoken_backend import TiktokenTokenizer
+
+        path = Path(target)
+        if path.is_file():
+            pattern = opts.get("pattern")
+            if not pattern:
+                raise UsageError(
+                    f"tokenizer spec {spec!r}: a tiktoken rank file needs its split regex; add "
+                    "'?pattern=cl100k_base' (an OpenAI encoding name) or '?pattern=REGEX'"
+                )
+            return TiktokenTokenizer.from_rank_file(path, pattern=pattern, name=name)
+        if "/" in target or target.endswith((".tiktoken", ".gz")):
+            raise TokenizerError(f"tiktoken rank file not found: {target}")
+        import tiktoken
+
+        try:
+            enc = tiktoken.get_encoding(target)
+        except Exception as e:
+            raise TokenizerError(
+                f"tiktoken could not load encoding {target!r} ({type(e).__name__}: {e}). "
+                f"Without network access use the offline catalogue name instead "
+                f"(tokeff list tokenizers), e.g. '{target}'."
+            ) from None
+        return TiktokenTokenizer(enc, name=name)
+    if kind == "hf":
+        from .hf_backend import HFTokenizer
+
+        path = Path(target)
+        if path.is_dir():
+            path = path / "tokenizer.json"
+        if path.is_file():
+            return HFTokenizer.from_file(path, name=name or target)
+        if path.suffix == ".json" or target.startswith((".", "/")):
+            raise TokenizerError(f"tokenizer file not found: {path}")
+        from tokenizers import Tokenizer as _T
+
+        try:
+            hf = _T.from_pretrained(target)
+        except Exception as e:
+            raise TokenizerError(
+                f"could not load {target!r} from the Hugging Face hub ({e}). Offline, pass a "
+                f"local file: hf:PATH/tokenizer.json"
+            ) from None
+        return HFTokenizer(hf, name=name or target)
+    from .spm_backend import SPMTokenizer
+
+    return SPMTokenizer.from_file(target, name=name)
+
+
+class _AdaptedTokenizer(Tokenizer):
+    """A user object that satisfies :class:`SupportsEncodeBatch`, seen through the full API."""
+
+    def __init__(self, obj):
+        super().__init__(str(obj.name))
+        self.obj = obj
+        self.backend = str(getattr(obj, "backend", "custom"))
+        self.backend_version = str(getattr(obj, "backend_version", "unknown"))
+        self.required_normalization = str(getattr(obj, "required_normalization", "none"))
+        self.unk_id = getattr(obj, "unk_id", None)
+
+    @property
+    def vocab_size(self) -> int:
+        v = getattr(self.obj, "vocab_size", None)
+        v = v() if callable(v) else v
+        if v is None:
+            raise TokenizerError(f"tokenizer {self.name!r} does not say its vocab_size")
+        return int(v)
+
+    @property
+    def has_offsets(self) -> bool:
+        return hasattr(self.obj, "encode_batch_spans")
+
+    def _encode_ids(self, texts: list[str]) -> list[Sequence[int]]:
+        out = self.obj.encode_batch(texts)
+        if len(out) != len(texts):
+            raise TokenizerError(f"tokenizer {self.name!r}: encode_batch returned {len(out)} "
+                                 f"results for {len(texts)} texts")
+        return out
+
+    def _encode_spans(self, texts: list[str]) -> TokenArrays | None:
+        fn = getattr(self.obj, "encode_batch_spans", None)
+        if fn is None:
+            return None
+        res = fn(texts)
+        arrays = ids_to_arrays([r[0] for r in res])
+        spans = np.asarray([s for r in res for s in r[1]], dtype=np.int64).reshape(-1, 2)
+        arrays.starts, arrays.ends = spans[:, 0].copy(), spans[:, 1].copy()
+        return arrays
+
+    def content_hash(self) -> str:
+        fp = getattr(self.obj, "fingerprint", None)
+        if fp is None:
+            return "unfingerprinted:" + type(self.obj).__qualname__
+        return str(fp() if callable(fp) else fp)
+
+    def _byte_fallback_mask(self) -> np.ndarray:
+        fn = getattr(self.obj, "byte_fallback_mask", None)
+        return np.asarray(fn(), dtype=bool) if fn else np.zeros(self.vocab_size, dtype=bool)
+
+
+def as_tokenizer(obj: object) -> Tokenizer:
+    """Return ``obj`` as a :class:`Tokenizer` (wrapping backend objects and user objects)."""
+    if isinstance(obj, Tokenizer):
+        return obj
+    mod = type(obj).__module__
+    if mod.startswith("tiktoken"):
+        from .tiktoken_backend import TiktokenTokenizer
+
+        return TiktokenTokenizer(obj)
+    if mod.startswith("tokenizers") and type(obj).__name__ == "Tokenizer":
+        from .hf_backend import HFTokenizer
+
+        return HFTokenizer(obj, name="tokenizers.Tokenizer")
+    if mod.startswith("sentencepiece"):
+        from .spm_backend import SPMTokenizer
+
+        return SPMTokenizer(obj, name="sentencepiece")
+    if isinstance(obj, SupportsEncodeBatch):
+        return _AdaptedTokenizer(obj)
+    raise UsageError(
+        f"{type(obj).__name__} is not a tokenizer: expected a spec string, a tiktoken Encoding, a "
+        "tokenizers.Tokenizer, a SentencePieceProcessor, or an object with `name` and "
+        "`encode_batch(texts)`"
+    )

@@ -1,0 +1,131 @@
+"""Hugging Face ``tokenizers`` backend: a ``tokenizer.json``."""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from collections.abc import Sequence
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import TokenizerError
+from .base import Tokenizer, TokenArrays, char_to_byte_offsets, ids_to_arrays, valid_utf8
+
+_BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
+
+
+def _bytes_to_unicode() -> dict[str, int]:
+    """GPT-2's byte <-> printable-character table, inverted (char -> byte)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
+        list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs)}
+
+
+class HFTokenizer(Tokenizer):
+    """Wrap a :class:`tokenizers.Tokenizer`: no special tokens added, special-token strings in
+    the text encoded as ordinary text, padding and truncation off.
+
+    >>> from tokenizers import Tokenizer as T  # doctest: +SKIP
+    >>> tok = HFTokenizer(T.from_file("tokenizer.json"), name="mine")  # doctest: +SKIP
+    """
+
+    backend = "tokenizers"
+
+    def __init__(self, tokenizer, *, name: str):
+        import tokenizers
+
+        super().__init__(name)
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        try:
+            tokenizer.encode_special_tokens = True
+        except AttributeError:  # tokenizers < 0.19
+            pass
+        self.tokenizer = tokenizer
+        self.backend_version = tokenizers.__version__
+        self._json = json.loads(tokenizer.to_str())
+        unk = self._json.get("model", {}).get("unk_token")
+        if unk is None and self._json.get("model", {}).get("type") == "Unigram":
+            unk_idx = self._json["model"].get("unk_id")
+            self.unk_id = int(unk_idx) if unk_idx is not None else None
+        else:
+            self.unk_id = tokenizer.token_to_id(unk) if unk is not None else None
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, name: str | None = None) -> HFTokenizer:
+        from tokenizers import Tokenizer as _T
+
+        path = Path(path)
+        if not path.is_file():
+            raise TokenizerError(f"tokenizer file not found: {path}")
+        try:
+            tok = _T.from_file(str(path))
+        except Exception as e:
+            raise TokenizerError(f"{path} is not a valid Hugging Face tokenizer.json: {e}") from None
+        return cls(tok, name=name or path.parent.name or path.stem)
+
+    @classmethod
+    def from_str(cls, data: str, *, name: str) -> HFTokenizer:
+        from tokenizers import Tokenizer as _T
+
+        return cls(_T.from_str(data), name=name)
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.tokenizer.get_vocab_size(with_added_tokens=True))
+
+    def _encode_ids(self, texts: list[str]) -> list[Sequence[int]]:
+        encs = self.tokenizer.encode_batch_fast(texts, add_special_tokens=False) \
+            if hasattr(self.tokenizer, "encode_batch_fast") else \
+            self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        return list(map(operator.attrgetter("ids"), encs))
+
+    def _encode_spans(self, texts: list[str]) -> TokenArrays:
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        arrays = ids_to_arrays(list(map(operator.attrgetter("ids"), encs)))
+        n = int(arrays.lengths.sum())
+        offs = np.fromiter(chain.from_iterable(chain.from_iterable(
+            map(operator.attrgetter("offsets"), encs))), dtype=np.int64, count=2 * n)
+        offs = offs.reshape(n, 2)
+        # HF offsets are character offsets into each text: convert to byte offsets.
+        c2b, char_base, byte_base = char_to_byte_offsets(texts)
+        seg_char = np.repeat(char_base, arrays.lengths)
+        seg_byte = np.repeat(byte_base, arrays.lengths)
+        arrays.starts = c2b[seg_char + offs[:, 0]] - seg_byte
+        arrays.ends = c2b[seg_char + offs[:, 1]] - seg_byte
+        return arrays
+
+    def _canonical_bytes(self) -> bytes:
+        d = dict(self._json)
+        d.pop("padding", None)
+        d.pop("truncation", None)
+        return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _byte_fallback_mask(self) -> np.ndarray:
+        mask = np.zeros(self.vocab_size, dtype=bool)
+        text = json.dumps(self._json.get("pre_tokenizer")) + json.dumps(self._json.get("decoder"))
+        byte_level = "ByteLevel" in text
+        table = _bytes_to_unicode() if byte_level else {}
+        for tok, i in self.tokenizer.get_vocab(with_added_tokens=False).items():
+            if i >= len(mask):
+                continue
+            if _BYTE_TOKEN.match(tok):
+                mask[i] = True
+            elif byte_level:
+                try:
+                    raw = bytes(table[c] for c in tok)
+                except KeyError:
+                    continue
+                if not valid_utf8(raw):
+                    mask[i] = True
+        return mask
