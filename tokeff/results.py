@@ -12,7 +12,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 
 from .errors import UsageError
 
@@ -254,7 +254,7 @@ class Results:
         notes = sorted({f"{r.lang}, {r.metric}: {r.note}" for r in self.rows
                         if r.value is None and r.note})
         if notes:
-            out.append("Not available: " + "; ".join(notes[:20])
+            out.append("Notes: " + "; ".join(notes[:20])
                        + (f"; and {len(notes) - 20} more" if len(notes) > 20 else "") + "\n")
         out.append("Signatures:\n")
         for sig in self.signature_summary():
@@ -298,4 +298,4 @@ def check_finite(x: float | None) -> float | None:
     return x
 
 
-__all__ = ["Row", "Results", "Signature", "replace"]
+__all__ = ["Row", "Results", "Signature"]
