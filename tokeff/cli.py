@@ -289,6 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tokeff: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `tokeff list metrics | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def entry() -> None:  # pragma: no cover - console script

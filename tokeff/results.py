@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 
@@ -285,17 +284,14 @@ class Results:
         lines.append(f"{len(sigs)} signature(s), e.g. {sigs[0]}" if sigs else "(no results)")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .display import results_html
+
+        return results_html(self)
+
     def __repr__(self) -> str:
         return (f"<Results {len(self.rows)} rows: {len(self.tokenizers)} tokenizer(s) x "
                 f"{len(self.langs)} language(s) x {len(self.metrics)} metric(s)>")
-
-
-def check_finite(x: float | None) -> float | None:
-    if x is None:
-        return None
-    if not math.isfinite(x):
-        return None
-    return x
 
 
 __all__ = ["Row", "Results", "Signature"]
