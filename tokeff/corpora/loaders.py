@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import CorpusError, UsageError
@@ -68,16 +68,20 @@ def _resolve_wanted(langs: Sequence[str] | None) -> set[str] | None:
 
 
 def _finish(name: str, segs: dict[str, list[str]], origins: dict[str, list[str]],
-            langs: Sequence[str] | None, split: str, where: str) -> Corpus:
-    if not segs:
-        raise CorpusError(f"{where} holds no language files (expected files named like "
-                          f"eng_Latn.txt)" if langs is None else
-                          f"{where} has none of the languages asked for: {', '.join(langs)}")
+            langs: Sequence[str] | None, split: str, where: str,
+            available: Iterable[str] = (),
+            expected: str = "files named like eng_Latn.txt") -> Corpus:
+    """Order the languages asked for and build the corpus. ``available`` holds every language
+    the source has (``segs`` only those asked for), so errors can say what there is."""
+    have = sorted(set(available) | set(segs))
+    if not have:
+        raise CorpusError(f"{where} holds no languages (expected {expected})")
     if langs is not None:
         missing = [resolve_lang(x) for x in langs if resolve_lang(x) not in segs]
         if missing:
-            raise UsageError(f"{where} has no text for {', '.join(missing)}; it has "
-                             f"{', '.join(sorted(segs))}")
+            err = CorpusError if not segs else UsageError
+            raise err(f"{where} has no text for {', '.join(missing)}; it has "
+                      f"{', '.join(have)}")
         order = [resolve_lang(x) for x in langs]
         segs = {c: segs[c] for c in order}
         origins = {c: origins[c] for c in order}
@@ -98,27 +102,42 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
     if split not in FLORES_SPLITS:
         raise UsageError(f"split must be one of {', '.join(FLORES_SPLITS)}, not {split!r}")
     parts = split.split("+")
+    name = name or f"flores:{root.name}"
     wanted = _resolve_wanted(langs)
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
+    available: set[str] = set()
     for part in parts:
         d = root / part
         if not d.is_dir():
             raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        part_segs: dict[str, list[str]] = {}
+        part_origins: dict[str, list[str]] = {}
         for f in sorted(d.glob(f"*.{part}")):
             code = _code_from_stem(f.name[: -len(part) - 1], f)
+            available.add(code)
             if not _want(code, wanted):
                 continue
-            lines = read_lines(f)
+            if code in part_segs:
+                raise CorpusError(f"{d}: two files give {code} ({f.name} and another alias)")
+            part_segs[code] = read_lines(f)
+            part_origins[code] = [f"{part}/{o}" for o in _origins(f, len(part_segs[code]))]
+        # Alignment is checked per split: in dev+devtest, a dev file one line longer and a
+        # devtest file one line shorter would add up to equal totals, and a concatenated
+        # check would point at the wrong line.
+        if len({len(v) for v in part_segs.values()}) > 1:
+            Corpus(name, part_segs, split=part, origins=part_origins)  # raises the precise error
+        for code, lines in part_segs.items():
             segs.setdefault(code, []).extend(lines)
-            origins.setdefault(code, []).extend(f"{part}/{o}" for o in _origins(f, len(lines)))
+            origins.setdefault(code, []).extend(part_origins[code])
     # A language present in one split only is a misaligned corpus.
     for code in segs:
         for part in parts:
             if not (root / part / f"{code}.{part}").is_file():
                 raise CorpusError(f"{root}: {code} has no {part}/{code}.{part} file, so it "
                                   f"cannot be measured on split {split!r}")
-    return _finish(name or f"flores:{root.name}", segs, origins, langs, split, str(root))
+    return _finish(name, segs, origins, langs, split, str(root), available,
+                   f"files named like {parts[0]}/eng_Latn.{parts[0]}")
 
 
 def load_txt_dir(path: str | Path, *, langs: Sequence[str] | None = None,
@@ -128,15 +147,17 @@ def load_txt_dir(path: str | Path, *, langs: Sequence[str] | None = None,
     wanted = _resolve_wanted(langs)
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
+    available: set[str] = set()
     for f in sorted(root.glob("*.txt")):
         code = _code_from_stem(f.stem, f)
+        available.add(code)
         if not _want(code, wanted):
             continue
         if code in segs:
             raise CorpusError(f"{root}: two files give {code} ({f.name} and another alias)")
         segs[code] = read_lines(f)
         origins[code] = _origins(f, len(segs[code]))
-    return _finish(name or root.name, segs, origins, langs, "all", str(root))
+    return _finish(name or root.name, segs, origins, langs, "all", str(root), available)
 
 
 def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
@@ -145,9 +166,18 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
     path = Path(path)
     text = read_text(path)
     delim = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delim,
-                        quoting=csv.QUOTE_NONE if delim == "\t" else csv.QUOTE_MINIMAL)
-    rows = list(reader)
+    if delim == "\t":
+        # TSV has no quoting: a line is a row and a tab separates fields. (The csv module
+        # would fail on a carriage return inside a field and caps the size of a field.)
+        body = text.removesuffix("\n")
+        rows = [line.split("\t") for line in body.split("\n")] if body else []
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        try:
+            rows = list(reader)
+        except csv.Error as e:
+            raise CorpusError(f"{path}, line {reader.line_num}: not valid CSV ({e}); quote "
+                              f"fields that hold commas, quotes or line breaks") from None
     if not rows:
         raise CorpusError(f"{path} is empty: expected a header row of language codes")
     header = rows[0]
@@ -156,9 +186,14 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
         if h.strip().lower() in ("id", "") or h.startswith("_"):
             continue
         try:
-            cols.append((i, resolve_lang(h)))
+            code = resolve_lang(h)
         except UsageError as e:
             raise CorpusError(f"{path}, line 1, column {i + 1}: {e}") from None
+        for j, c in cols:
+            if c == code:
+                raise CorpusError(f"{path}, line 1: columns {j + 1} ({header[j]!r}) and {i + 1} "
+                                  f"({h!r}) both give {code}")
+        cols.append((i, code))
     wanted = _resolve_wanted(langs)
     segs = {c: [] for _, c in cols if _want(c, wanted)}
     origins = {c: [] for c in segs}
@@ -171,7 +206,8 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
             if c in segs:
                 segs[c].append(row[i])
                 origins[c].append(f"{path.name} line {lineno}")
-    return _finish(name or path.stem, segs, origins, langs, "all", str(path))
+    return _finish(name or path.stem, segs, origins, langs, "all", str(path),
+                   [c for _, c in cols], "a header row of language codes such as eng_Latn")
 
 
 def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
@@ -199,9 +235,14 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
             keys = []
             for k, _ in these:
                 try:
-                    keys.append((k, resolve_lang(k)))
+                    code = resolve_lang(k)
                 except UsageError as e:
                     raise CorpusError(f"{path}, line {lineno}: key {k!r}: {e}") from None
+                for k0, c in keys:
+                    if c == code:
+                        raise CorpusError(f"{path}, line {lineno}: keys {k0!r} and {k!r} both "
+                                          f"give {code}")
+                keys.append((k, code))
             for _, c in keys:
                 if _want(c, wanted):
                     segs[c] = []
@@ -225,7 +266,8 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                 origins[c].append(f"{path.name} line {lineno}")
     if keys is None:
         raise CorpusError(f"{path} is empty: expected one JSON object per aligned segment")
-    return _finish(name or path.stem, segs, origins, langs, split, str(path))
+    return _finish(name or path.stem, segs, origins, langs, split, str(path),
+                   [c for _, c in keys], "objects keyed by language codes such as eng_Latn")
 
 
 def load_path(path: str | Path, *, split: str | None = None,
@@ -303,7 +345,7 @@ CORPORA.register("flores200", _load_flores200)
 DEFAULT_CORPUS = "udhr"
 
 
-def load_corpus(spec: str | Corpus | None = None, *, split: str | None = None,
+def load_corpus(spec: str | os.PathLike[str] | Corpus | None = None, *, split: str | None = None,
                 langs: Sequence[str] | None = None,
                 normalization: str = "none") -> Corpus:
     """Load a corpus by name (``udhr``, ``flores200``, third-party) or path.
@@ -318,6 +360,8 @@ def load_corpus(spec: str | Corpus | None = None, *, split: str | None = None,
     if isinstance(spec, Corpus):
         corpus = spec if langs is None else spec.select(langs)
         return corpus.select(normalization=normalization) if normalization != "none" else corpus
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
     spec = spec or DEFAULT_CORPUS
     base, sep, sp = spec.partition(":")
     if sep and base in CORPORA and not Path(spec).exists():

@@ -98,11 +98,14 @@ class Corpus:
     def content_hash(self) -> str:
         """sha256 over the languages and segments actually measured (order-sensitive)."""
         if self._hash is None:
+            # Length-prefixed, so no choice of segment text (which may hold any separator
+            # character) can make two different corpora hash alike.
             h = hashlib.sha256()
             for lang in self.langs:
-                h.update(lang.encode() + b"\x1e")
-                for s in self.segments[lang]:
-                    h.update(s.encode("utf-8") + b"\x1f")
+                items = [lang.encode()] + [s.encode("utf-8") for s in self.segments[lang]]
+                h.update(len(items).to_bytes(8, "little"))
+                for b in items:
+                    h.update(len(b).to_bytes(8, "little") + b)
             self._hash = h.hexdigest()
         return self._hash
 
@@ -122,6 +125,9 @@ class Corpus:
             if code in segs:
                 raise CorpusError(f"corpus {name!r}: language {code} appears twice "
                                   f"(as {lang!r})")
+            if isinstance(values, str):
+                raise CorpusError(f"corpus {name!r}: {code} must be a list of segments, not a "
+                                  f"single string")
             vals = list(values)
             for i, v in enumerate(vals):
                 if not isinstance(v, str):
