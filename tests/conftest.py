@@ -30,7 +30,7 @@ class CharTokenizer:
         return out
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def char_tokenizer() -> CharTokenizer:
     return CharTokenizer()
 

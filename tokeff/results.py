@@ -69,6 +69,8 @@ class Signature:
             k, sep, v = item.partition(":")
             if not sep:
                 raise UsageError(f"not a tokeff signature: field {item!r} has no ':'")
+            if k in parts:
+                raise UsageError(f"not a tokeff signature: field {k!r} appears twice")
             parts[k] = _unesc(v)
         missing = [k for k in cls._KEYS if k not in parts]
         if missing:
@@ -194,10 +196,23 @@ class Results:
             raise UsageError(f"not tokeff results JSON: {e}") from None
         if not isinstance(d, dict) or d.get("format") != "tokeff-results":
             raise UsageError("not tokeff results JSON (missing \"format\": \"tokeff-results\")")
-        if d.get("format_version", 0) > FORMAT_VERSION:
-            raise UsageError(f"results format version {d['format_version']} is newer than this "
+        version = d.get("format_version", 0)
+        if not isinstance(version, int):
+            raise UsageError(f"tokeff results JSON: format_version must be an integer, not "
+                             f"{version!r}")
+        if version > FORMAT_VERSION:
+            raise UsageError(f"results format version {version} is newer than this "
                              f"tokeff understands ({FORMAT_VERSION}); upgrade tokeff")
-        return cls([Row.from_record(r) for r in d["results"]], d.get("meta", {}))
+        records = d.get("results")
+        if not isinstance(records, list):
+            raise UsageError("tokeff results JSON has no \"results\" list")
+        rows = []
+        for i, r in enumerate(records):
+            try:
+                rows.append(Row.from_record(r))
+            except (TypeError, KeyError, AttributeError, ValueError) as e:
+                raise UsageError(f"tokeff results JSON: record {i} is malformed ({e})") from None
+        return cls(rows, d.get("meta", {}))
 
     def to_csv(self) -> str:
         buf = io.StringIO()
