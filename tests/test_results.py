@@ -22,10 +22,10 @@ SIG_FIELDS = [f.name for f in dataclasses.fields(Signature)]
 
 
 def make_sig(**kw: str) -> Signature:
-    base = dict(version="0.1.0", tok="t", fp="f" * 16, vocab="v" * 16, backend="custom-1",
-                tnorm="none", corpus="c", split="all", chash="h" * 16, norm="none",
-                seg="unicode-words-1", agg="totals", boot="1000/seed0/95", pivot="eng_Latn",
-                ref="none", alpha="2.5")
+    base = {"version": "0.1.0", "tok": "t", "fp": "f" * 16, "vocab": "v" * 16,
+            "backend": "custom-1", "tnorm": "none", "corpus": "c", "split": "all",
+            "chash": "h" * 16, "norm": "none", "seg": "unicode-words-1", "agg": "totals",
+            "boot": "1000/seed0/95", "pivot": "eng_Latn", "ref": "none", "alpha": "2.5"}
     base.update(kw)
     return Signature(**base)
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
-from .errors import NotComparableError, TokeffError
+from .errors import NotComparableError, TokeffError, UsageError
 
 EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_NOT_COMPARABLE = 0, 1, 2, 3
 
@@ -57,18 +57,23 @@ def write_output(text: str, output: str | None) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise TokeffError(f"cannot write {target}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise TokeffError(f"cannot write {target}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             if not text.endswith("\n"):
                 f.write("\n")
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise TokeffError(f"cannot write {target}: {e.strerror or e}") from None
         raise
 
 
@@ -157,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _selection_kwargs(args: argparse.Namespace) -> dict:
     from .corpora import load_corpus
+    from .langs import resolve_lang
     from .metrics import DEFAULT_METRICS
     from .tokenizers import default_tokenizer_names, expand_specs
 
@@ -176,8 +182,23 @@ def _selection_kwargs(args: argparse.Namespace) -> dict:
         if not sep or not lang or not name:
             raise TokeffError(f"--segmenter expects LANG=NAME (e.g. zho_Hans=jieba), not {item!r}")
         segs[lang] = name
-    corpus = load_corpus(args.corpus, split=args.split,
-                         langs=None if args.langs in (None, "all") else _csv_list(args.langs))
+    asked = None if args.langs in (None, "all") else _csv_list(args.langs)
+    load_langs = asked
+    if asked is not None and args.pivot and "parity" in metrics:
+        # measure() adds the pivot language for parity, so it must be loaded too.
+        pivot = resolve_lang(args.pivot)
+        if pivot not in {resolve_lang(x) for x in asked}:
+            load_langs = asked + [pivot]
+    try:
+        corpus = load_corpus(args.corpus, split=args.split, langs=load_langs)
+    except UsageError:
+        if load_langs is asked:
+            raise
+        corpus = load_corpus(args.corpus, split=args.split, langs=asked)  # raises if the
+        # missing language is one the user asked for; else the pivot is what is missing.
+        raise UsageError(f"pivot language {pivot} (for the parity metric) is not in corpus "
+                         f"{corpus.name!r}; choose another with --pivot or leave parity out "
+                         f"of --metrics") from None
     if args.langs is None and len(corpus.langs) > len(DEFAULT_LANGS):
         langs = [x for x in DEFAULT_LANGS if x in corpus.segments]
     else:
