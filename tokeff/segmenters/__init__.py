@@ -1,42 +1,118 @@
 """Word segmentation, declared per language and recorded with every fertility number.
 
 A segmenter turns texts into word spans (byte offsets in the UTF-8 of each text). Fertility and
-continued-word share exist only for languages with a real segmenter: space-delimited scripts get
-Unicode whitespace/punctuation words (``unicode-words``), Chinese gets ``jieba``; a language with
-no suitable segmenter (Japanese, Thai, Lao, Khmer, Burmese, Tibetan, ... until one is added) has
-fertility "not available", never a silent whitespace fallback.
+continued-word share exist only for languages with a real segmenter:
+
+========================  ===============  =========================================  ============
+languages                 default          what a word is                             extra
+========================  ===============  =========================================  ============
+space-delimited scripts   unicode-words    whitespace/punctuation-delimited word       (core)
+kor_Hang                  unicode-words    eojeol (word + particles/endings, as        (core)
+                                           spaced); ``kiwi`` gives morphemes
+zho_Hans zho_Hant         jieba            jieba word (Han runs), precise mode, HMM   (core)
+yue_Hant
+jpn_Jpan                  sudachi          Sudachi short unit (mode A, SudachiDict    seg-ja
+                                           core)
+tha_Thai                  newmm            PyThaiNLP newmm dictionary word            seg-th
+lao_Laoo khm_Khmr         icu              ICU dictionary word break                  seg-icu
+mya_Mymr
+========================  ===============  =========================================  ============
+
+Other choices, per language with ``segmenters={"jpn_Jpan": "mecab"}`` or the CLI's
+``--segmenter jpn_Jpan=mecab``: ``jieba-nohmm``, ``jieba-rs`` (seg-jieba-rs), ``jieba-raw``
+(jieba on the whole text, as peer tools do), ``sudachi-b``, ``sudachi-c``, ``mecab``
+(fugashi + unidic-lite, seg-mecab), ``icu`` for Thai/Chinese/Japanese too, ``laonlp``
+(seg-laonlp), ``khmercut`` (seg-khmercut), ``kiwi`` (Korean morphemes, seg-kiwi). ``pip install
+"tokeff[seg]"`` installs all of them. :data:`SEGMENTER_INFO` describes each one.
+
+Mixed-script text: every dictionary segmenter above (all but ``unicode-words`` and
+``jieba-raw``) sees only the runs of its own scripts; Latin words, numbers, shared punctuation
+and symbols go to ``unicode-words``, so ``COVID-19`` or ``3.5`` count the same in every language
+(:mod:`tokeff.segmenters.scripts`). The signature says so:
+``jieba-0.42.1+hmm,runs=Hani,other=unicode-words-1``.
+
+A missing optional package: when a language's **default** segmenter is not installed, the
+language gets fertility and continued-word share "not available" (the other metrics are still
+measured) and :func:`unavailable_reason` names the extra to install; a run on the default
+language set therefore never fails for want of an extra, and never falls back to whitespace
+words or to another segmenter. A segmenter the user **asked for** by name that is not installed
+is an error: :class:`~tokeff.errors.MissingDependencyError` naming the extra, raised by
+:func:`resolve_segmenters` before anything is counted. Languages with no segmenter at all
+(Tibetan, Shan, ...) get fertility "not available" too.
 
 Adding a segmenter: subclass :class:`Segmenter`, implement ``_segment`` (or ``segment_batch``),
-register it with :func:`register_segmenter`, and, to make it a language's default, add it to
-:data:`DEFAULT_SEGMENTERS`. Third-party packages use the entry-point group ``tokeff.segmenters``.
+register it with :func:`register_segmenter` (wrapped in
+:class:`~tokeff.segmenters.scripts.ScriptRunSegmenter` when it is for scripts without spaces),
+and, to make it a language's default, add it to :data:`DEFAULT_SEGMENTERS`. Third-party packages
+use the entry-point group ``tokeff.segmenters``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-from ..errors import SegmenterError, UsageError
+from ..errors import MissingDependencyError, SegmenterError, UsageError
 from ..langs import SPACE_DELIMITED_SCRIPTS, resolve_lang, script_of
 from ..registry import Registry
+from ._util import installed
 from .base import Segmenter, WordArrays
 
 __all__ = [
     "Segmenter",
     "WordArrays",
     "SEGMENTERS",
+    "SEGMENTER_INFO",
+    "SegmenterInfo",
     "DEFAULT_SEGMENTERS",
     "register_segmenter",
     "get_segmenter",
     "default_segmenter_name",
     "resolve_segmenters",
+    "missing_dependency",
+    "unavailable_reason",
 ]
 
 SEGMENTERS: Registry[Segmenter] = Registry("segmenter", "tokeff.segmenters")
 
 
+@dataclass(frozen=True)
+class SegmenterInfo:
+    """What a built-in segmenter is for and what it needs.
+
+    ``requires``: ``(import names, pip package)`` pairs; one of the import names must be
+    importable. ``extra``: the tokeff extra that installs them.
+    """
+
+    name: str
+    description: str
+    langs: tuple[str, ...] = ()
+    requires: tuple[tuple[tuple[str, ...], str], ...] = ()
+    extra: str | None = None
+    factory: Callable[[], Segmenter] | None = None
+
+
+#: Built-in segmenters: purpose, languages, optional packages and extra.
+SEGMENTER_INFO: dict[str, SegmenterInfo] = {}
+
+
 def register_segmenter(name: str, factory, *, replace: bool = False) -> None:
     """Register a segmenter factory ``() -> Segmenter`` under ``name``."""
     SEGMENTERS.register(name, factory, replace=replace)
+
+
+def _builtin(name: str, factory: Callable[[], Segmenter], description: str,
+             langs: tuple[str, ...] = (), requires: tuple[tuple[tuple[str, ...], str], ...] = (),
+             extra: str | None = None) -> None:
+    SEGMENTER_INFO[name] = SegmenterInfo(name, description, langs, requires, extra, factory)
+    register_segmenter(name, factory)
+
+
+def _runs(inner: Segmenter, scripts: tuple[str, ...]) -> Segmenter:
+    from .scripts import ScriptRunSegmenter
+
+    return ScriptRunSegmenter(inner, scripts)
 
 
 def _unicode_words() -> Segmenter:
@@ -45,15 +121,99 @@ def _unicode_words() -> Segmenter:
     return UnicodeWordSegmenter()
 
 
-def _jieba(hmm: bool = True) -> Segmenter:
+def _jieba(hmm: bool = True, runs: bool = True) -> Segmenter:
     from .jieba_seg import JiebaSegmenter
 
-    return JiebaSegmenter(hmm=hmm)
+    seg = JiebaSegmenter(hmm=hmm)
+    return _runs(seg, HAN) if runs else seg
 
 
-register_segmenter("unicode-words", _unicode_words)
-register_segmenter("jieba", _jieba)
-register_segmenter("jieba-nohmm", lambda: _jieba(hmm=False))
+def _jieba_rs() -> Segmenter:
+    from .jieba_rs import JiebaRsSegmenter
+
+    return _runs(JiebaRsSegmenter(), HAN)
+
+
+def _sudachi(mode: str) -> Callable[[], Segmenter]:
+    def make() -> Segmenter:
+        from .japanese import SudachiSegmenter
+
+        return _runs(SudachiSegmenter(mode), JAPANESE)
+
+    return make
+
+
+def _mecab() -> Segmenter:
+    from .japanese import MecabSegmenter
+
+    return _runs(MecabSegmenter(), JAPANESE)
+
+
+def _newmm() -> Segmenter:
+    from .thai import NewmmSegmenter
+
+    return _runs(NewmmSegmenter(), ("Thai",))
+
+
+def _icu() -> Segmenter:
+    from .icu import IcuSegmenter
+
+    return _runs(IcuSegmenter(), ICU_SCRIPTS)
+
+
+def _laonlp() -> Segmenter:
+    from .lao import LaonlpSegmenter
+
+    return _runs(LaonlpSegmenter(), ("Laoo",))
+
+
+def _khmercut() -> Segmenter:
+    from .khmer import KhmercutSegmenter
+
+    return _runs(KhmercutSegmenter(), ("Khmr",))
+
+
+def _kiwi() -> Segmenter:
+    from .korean import KiwiSegmenter
+
+    return _runs(KiwiSegmenter(), ("Hang", "Hani"))
+
+
+HAN = ("Hani",)
+JAPANESE = ("Hani", "Hira", "Kana")
+#: Scripts ICU segments with a dictionary (Hangul is space-delimited and not among them).
+ICU_SCRIPTS = ("Thai", "Laoo", "Khmr", "Mymr", "Hani", "Hira", "Kana")
+_ZH = ("zho_Hans", "zho_Hant", "yue_Hant")
+_SUDACHI = ((("sudachipy",), "sudachipy"), (("sudachidict_core",), "sudachidict-core"))
+
+_builtin("unicode-words", _unicode_words,
+         "whitespace/punctuation words (eojeol for Korean)", ("space-delimited scripts",))
+_builtin("jieba", _jieba, "jieba precise mode with HMM on Han runs", _ZH)
+_builtin("jieba-nohmm", lambda: _jieba(hmm=False), "jieba precise mode without HMM on Han runs",
+         _ZH)
+_builtin("jieba-raw", lambda: _jieba(runs=False),
+         "jieba on the whole text, Latin and digits included (as peer tools do)", _ZH)
+_builtin("jieba-rs", _jieba_rs, "jieba-rs (rjieba) precise mode with HMM on Han runs", _ZH,
+         ((("rjieba",), "rjieba"),), "seg-jieba-rs")
+_builtin("sudachi", _sudachi("A"), "Sudachi short units (mode A), SudachiDict core",
+         ("jpn_Jpan",), _SUDACHI, "seg-ja")
+_builtin("sudachi-b", _sudachi("B"), "Sudachi middle units (mode B), SudachiDict core",
+         ("jpn_Jpan",), _SUDACHI, "seg-ja")
+_builtin("sudachi-c", _sudachi("C"), "Sudachi named-entity units (mode C), SudachiDict core",
+         ("jpn_Jpan",), _SUDACHI, "seg-ja")
+_builtin("mecab", _mecab, "MeCab (fugashi) with unidic-lite: UniDic short units", ("jpn_Jpan",),
+         ((("fugashi",), "fugashi"), (("unidic_lite",), "unidic-lite")), "seg-mecab")
+_builtin("newmm", _newmm, "PyThaiNLP newmm dictionary maximal matching", ("tha_Thai",),
+         ((("pythainlp",), "pythainlp"),), "seg-th")
+_builtin("icu", _icu, "ICU word break with ICU's dictionaries",
+         ("lao_Laoo", "khm_Khmr", "mya_Mymr", "tha_Thai", "jpn_Jpan", "zho_Hans", "zho_Hant"),
+         ((("icu4py", "icu"), "icu4py"),), "seg-icu")
+_builtin("laonlp", _laonlp, "LaoNLP dictionary maximal matching", ("lao_Laoo",),
+         ((("laonlp",), "laonlp"),), "seg-laonlp")
+_builtin("khmercut", _khmercut, "khmercut CRF over Khmer character clusters", ("khm_Khmr",),
+         ((("khmercut",), "khmercut"),), "seg-khmercut")
+_builtin("kiwi", _kiwi, "Kiwi morphemes (kiwipiepy)", ("kor_Hang",),
+         ((("kiwipiepy",), "kiwipiepy"), (("kiwipiepy_model",), "kiwipiepy_model")), "seg-kiwi")
 
 #: Default segmenter per language code; languages not listed fall back to ``unicode-words`` when
 #: their script is space-delimited, else have no segmenter.
@@ -61,26 +221,55 @@ DEFAULT_SEGMENTERS: dict[str, str] = {
     "zho_Hans": "jieba",
     "zho_Hant": "jieba",
     "yue_Hant": "jieba",
+    "jpn_Jpan": "sudachi",
+    "tha_Thai": "newmm",
+    "lao_Laoo": "icu",
+    "khm_Khmr": "icu",
+    "mya_Mymr": "icu",
+    # Spaces separate eojeol; the unit is the eojeol (``kiwi`` for morphemes).
+    "kor_Hang": "unicode-words",
 }
 
 _cache: dict[str, Segmenter] = {}
+_cache_lock = threading.Lock()
 
 
 def get_segmenter(name: str) -> Segmenter:
     """A (shared) segmenter instance by registered name.
 
+    Raises :class:`~tokeff.errors.MissingDependencyError` (naming the extra) when the segmenter
+    needs a package that is not installed.
+
     >>> get_segmenter("unicode-words").name
     'unicode-words'
     """
-    if name not in _cache:
-        _cache[name] = SEGMENTERS.create(name)
-    return _cache[name]
+    with _cache_lock:
+        if name not in _cache:
+            _cache[name] = SEGMENTERS.create(name)
+        return _cache[name]
+
+
+def missing_dependency(name: str, *, lang: str | None = None) -> MissingDependencyError | None:
+    """The error a built-in segmenter would raise for want of a package, or None when it can be
+    created (or is not a built-in one, so its needs are unknown).
+
+    >>> missing_dependency("unicode-words") is None
+    True
+    """
+    info = SEGMENTER_INFO.get(name)
+    if info is None or name not in SEGMENTERS or SEGMENTERS.factory(name) is not info.factory:
+        return None
+    for modules, package in info.requires:
+        if not any(installed(m) for m in modules):
+            what = f"the '{name}' word segmenter" + (f" (for {lang})" if lang else "")
+            return MissingDependencyError(what, package, info.extra)
+    return None
 
 
 def default_segmenter_name(lang: str) -> str | None:
-    """The default segmenter of a language, or None when it has none.
+    """The default segmenter of a language (installed or not), or None when it has none.
 
-    >>> default_segmenter_name("eng_Latn"), default_segmenter_name("jpn_Jpan")
+    >>> default_segmenter_name("eng_Latn"), default_segmenter_name("bod_Tibt")
     ('unicode-words', None)
     """
     if lang in DEFAULT_SEGMENTERS:
@@ -90,12 +279,29 @@ def default_segmenter_name(lang: str) -> str | None:
     return None
 
 
+def unavailable_reason(lang: str) -> str:
+    """Why a language has no word segmenter in this installation (for "not available" notes).
+
+    >>> unavailable_reason("bod_Tibt")
+    'no word segmenter for bod_Tibt (tokeff has none for the Tibt script)'
+    """
+    name = default_segmenter_name(lang)
+    if name is None:
+        return f"no word segmenter for {lang} (tokeff has none for the {script_of(lang)} script)"
+    err = missing_dependency(name)
+    if err is not None:
+        return f"no word segmenter for {lang}: {err}"
+    return f"no word segmenter for {lang}"
+
+
 def resolve_segmenters(langs: list[str],
                        overrides: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
     """Segmenter name per language: the user's choice where given, else the default.
 
     ``overrides`` maps a language (code or alias) to a segmenter name, or to None/"none" to
-    switch fertility off for that language.
+    switch fertility off for that language. A default whose package is not installed gives None
+    (fertility not available, see :func:`unavailable_reason`); a segmenter asked for by name
+    whose package is not installed raises :class:`~tokeff.errors.MissingDependencyError`.
     """
     chosen: dict[str, str | None] = {}
     ov: dict[str, str | None] = {}
@@ -106,8 +312,17 @@ def resolve_segmenters(langs: list[str],
             raise UsageError(f"a segmenter is given for {lang}, which is not among the measured "
                              f"languages ({', '.join(langs)})")
     for lang in langs:
-        name = ov[lang] if lang in ov else default_segmenter_name(lang)
-        if name is not None and name not in SEGMENTERS:
-            raise SegmenterError(SEGMENTERS.unknown_message(name) + f" (asked for {lang})")
+        if lang in ov:
+            name = ov[lang]
+            if name is not None:
+                if name not in SEGMENTERS:
+                    raise SegmenterError(SEGMENTERS.unknown_message(name) + f" (asked for {lang})")
+                err = missing_dependency(name, lang=lang)
+                if err is not None:
+                    raise err
+        else:
+            name = default_segmenter_name(lang)
+            if name is not None and missing_dependency(name) is not None:
+                name = None
         chosen[lang] = name
     return chosen

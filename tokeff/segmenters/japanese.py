@@ -1,0 +1,76 @@
+"""Japanese morphological segmenters: Sudachi (SudachiPy + SudachiDict) and MeCab (fugashi +
+unidic-lite).
+
+Both give UniDic-style short units by default (Sudachi mode A is the short unit; B and C join
+compounds and named entities), the unit of the Universal Dependencies Japanese treebanks.
+The dictionary and its version are part of the signature: they shape the words more than the
+analyser does.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._util import align_pieces, dist_version, require, trim_spans
+from .base import Segmenter
+
+SUDACHI_EXTRA = "seg-ja"
+MECAB_EXTRA = "seg-mecab"
+
+
+class SudachiSegmenter(Segmenter):
+    """Sudachi morphemes in split mode A (short units), B (middle) or C (named entities).
+
+    >>> SudachiSegmenter("A").words("東京都に行った。")  # doctest: +SKIP
+    ['東京', '都', 'に', '行っ', 'た', '。']
+    """
+
+    name = "sudachi"
+
+    def __init__(self, mode: str = "A", dict_name: str = "core"):
+        what = "the 'sudachi' word segmenter"
+        sudachipy = require("sudachipy", what=what, package="sudachipy", extra=SUDACHI_EXTRA)
+        dict_pkg = f"sudachidict_{dict_name}"
+        require(dict_pkg, what=what, package=dict_pkg.replace("_", "-"), extra=SUDACHI_EXTRA)
+        mode = mode.upper()
+        if mode not in ("A", "B", "C"):
+            raise ValueError(f"Sudachi split mode must be A, B or C, not {mode!r}")
+        self.mode = mode
+        self.version = dist_version("sudachipy")
+        dict_version = dist_version(dict_pkg.replace("_", "-"))
+        self.settings = f"dict={dict_name}-{dict_version},mode={mode}"
+        self._dict = sudachipy.Dictionary(dict=dict_name)
+        self._tok = self._dict.tokenizer(mode=getattr(sudachipy.SplitMode, mode))
+
+    def _segment(self, text: str) -> list[tuple[int, int]]:
+        if not text:
+            return []
+        return trim_spans(text, ((m.begin(), m.end()) for m in self._tok.tokenize(text)))
+
+
+class MecabSegmenter(Segmenter):
+    """MeCab (through fugashi) with the unidic-lite dictionary: UniDic short units.
+
+    The dictionary is named explicitly (never a system-wide mecabrc), so the words do not depend
+    on what else is installed.
+
+    >>> MecabSegmenter().words("東京都に行った。")  # doctest: +SKIP
+    ['東京', '都', 'に', '行っ', 'た', '。']
+    """
+
+    name = "mecab"
+
+    def __init__(self):
+        what = "the 'mecab' word segmenter"
+        fugashi = require("fugashi", what=what, package="fugashi", extra=MECAB_EXTRA)
+        unidic_lite = require("unidic_lite", what=what, package="unidic-lite", extra=MECAB_EXTRA)
+        dicdir = unidic_lite.DICDIR
+        rc = os.path.join(dicdir, "mecabrc")
+        self.version = dist_version("fugashi")
+        self.settings = f"dict=unidic-lite-{dist_version('unidic-lite')}"
+        self._tagger = fugashi.Tagger(f'-d "{dicdir}" -r "{rc}"')
+
+    def _segment(self, text: str) -> list[tuple[int, int]]:
+        if not text:
+            return []
+        return align_pieces(text, (w.surface for w in self._tagger(text)))
