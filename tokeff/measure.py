@@ -20,7 +20,8 @@ AGGREGATIONS = ("totals", "document")
 
 
 def _short(h: str) -> str:
-    return h[:16]
+    """First 16 hex digits of a sha256; other identifiers (user fingerprints) are kept whole."""
+    return h[:16] if len(h) == 64 and all(c in "0123456789abcdef" for c in h) else h
 
 
 def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | object], *,
@@ -59,6 +60,10 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     wanted = [resolve_lang(x) for x in langs] if langs else None
     if wanted is not None and pivot_code and pivot_code not in wanted and "parity" in metric_list:
         wanted = wanted + [pivot_code]
+    if (isinstance(corpus, Corpus) and wanted is not None and pivot_code not in corpus.segments
+            and "parity" in metric_list):
+        raise UsageError(f"pivot language {pivot_code} is not in corpus {corpus.name!r}; choose "
+                         f"another pivot (--pivot) or leave out the parity metric")
     if isinstance(corpus, Corpus):
         corp = corpus.select(wanted, normalization=normalization)
     else:
