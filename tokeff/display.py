@@ -18,6 +18,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .errors import TokeffError
+
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Results, Row
 
@@ -31,6 +33,7 @@ __all__ = [
     "results_html",
     "results_text",
     "table",
+    "tokenizer_info",
 ]
 
 #: English name and autonym of common languages (FLORES codes), for labels and tooltips.
@@ -79,6 +82,31 @@ CHEAPER_RGB = (0x00, 0x72, 0xB2)
 DEARER_RGB = (0xD5, 0x5E, 0x00)
 #: A ratio of 4 (or 1/4) gets the strongest shade.
 SHADE_LOG2_MAX = 2.0
+
+
+def tokenizer_info(results: Results, name: str) -> dict:
+    """What the results record about a tokenizer (backend, vocab_size, origin, developer, ...).
+
+    When origin/developer are not recorded but the tokenizer catalogue has an entry of that
+    name with the same vocabulary size, they are taken from the entry.
+    """
+    info = dict((results.meta.get("tokenizers") or {}).get(name) or {})
+    if info.get("origin") and info.get("developer"):
+        return info
+    try:
+        from .tokenizers.catalogue import get_entry
+
+        entry = get_entry(name)
+    except (ImportError, LookupError, TokeffError):  # no catalogue, or not a catalogue name
+        return info
+    if entry.name != name:  # an alias: the results name a tokenizer that is not the entry
+        return info
+    if info.get("vocab_size") not in (None, entry.vocab_size):
+        return info
+    for key in ("origin", "developer", "family"):
+        if not info.get(key) and getattr(entry, key, None):
+            info[key] = getattr(entry, key)
+    return info
 
 
 def lang_name(code: str) -> str | None:
@@ -287,7 +315,7 @@ def _legend_html() -> str:
 
 
 def _tok_header(results: Results, tok: str) -> str:
-    info = (results.meta.get("tokenizers") or {}).get(tok, {})
+    info = tokenizer_info(results, tok)
     small = []
     if info.get("developer"):
         small.append(str(info["developer"]))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import TokeffError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpora import Corpus
@@ -184,8 +184,8 @@ def _token_bytes(tok: Tokenizer, ids: Sequence[int]) -> list[bytes] | None:
                 return [bytes(table[c] for c in s) for s in strs]
             except KeyError:
                 return [s.replace("▁", " ").encode("utf-8") for s in strs]
-    except Exception:  # a view must not fail because a vocabulary lookup did
-        return None
+    except (LookupError, ValueError, TypeError, OverflowError, RuntimeError):
+        return None  # a view must not fail because a vocabulary lookup did
     return None
 
 
@@ -474,7 +474,7 @@ def premium(results: Results, tokenizer: Tokenizer | str, lang: str, *,
     if tok is None:
         try:
             tok = get_tokenizer(tokenizer)
-        except Exception as e:
+        except (TokeffError, OSError) as e:
             raise UsageError(f"cannot load tokenizer {name!r} again to show token boundaries "
                              f"({e}); pass the tokenizer object that was measured") from None
     want_fp = ((results.meta.get("tokenizers") or {}).get(name) or {}).get("fingerprint")

@@ -84,7 +84,7 @@ def cjk_font() -> str | None:
     for f in fonts[:400]:
         try:
             cmap = FT2Font(f.fname).get_charmap()
-        except Exception:
+        except (OSError, RuntimeError, ValueError):  # unreadable font file: try the next
             continue
         if all(c in cmap for c in probe):
             return f.name
@@ -436,11 +436,12 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
     for la in (chinese, english):
         if la not in langs:
             raise UsageError(f"{la} is not in the results; they have {', '.join(langs)}")
-    tmeta = results.meta.get("tokenizers") or {}
+    from .display import tokenizer_info
+
     groups: dict[str, list[str]] = {g: [] for g in _GROUPS}
     origins: dict[str, set[str]] = {g: set() for g in _GROUPS}
     for t in results.tokenizers:
-        o = (tmeta.get(t) or {}).get("origin")
+        o = tokenizer_info(results, t).get("origin")
         g = origin_group(o)
         groups[g].append(t)
         if o:
@@ -449,12 +450,12 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
             for la in (chinese, english)}
     if all(v is None for v in data.values()):
         raise UsageError("the origin chart needs chars_per_token or tokens_per_char rows")
-    for g in groups:  # most efficient on Chinese first within a group
-        groups[g].sort(key=lambda t: -(data[(t, chinese)] or (0.0,))[0])
+    for members in groups.values():  # most efficient on Chinese first within a group
+        members.sort(key=lambda t: -(data[(t, chinese)] or (0.0,))[0])
     order = [(g, t) for g in _GROUPS for t in groups[g]]
     with _style():
         cjk = _has_cjk_font()
-        fig, ax = _figure(ax, max(6.0, 2.0 + 0.75 * len(order)), 4.6)
+        fig, ax = _figure(ax, max(6.5, 3.2 + 0.85 * len(order)), 4.8)
         x = np.arange(len(order), dtype=float)
         # Gaps between origin groups.
         shift, prev = 0.0, None
@@ -480,8 +481,9 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
             for xx, v, up in zip(xs, vals, hi):
                 ax.text(xx, v + up, f"{v:.2f}", ha="center", va="bottom", fontsize=7,
                         color="#333333", rotation=90 if len(order) > 8 else 0)
-        ax.set_xticks(x, [t for _, t in order], rotation=30 if len(order) > 4 else 0,
-                      ha="right" if len(order) > 4 else "center", rotation_mode="anchor")
+        tilt = len(order) > 2 and max(len(t) for _, t in order) > 6
+        ax.set_xticks(x, [t for _, t in order], rotation=30 if tilt else 0,
+                      ha="right" if tilt else "center", rotation_mode="anchor")
         ymax = ax.get_ylim()[1] * 1.18
         ax.set_ylim(0, ymax)
         for g in _GROUPS:
