@@ -478,9 +478,10 @@ def _render_html(rep: Report) -> str:
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
     meta = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in _meta_items(r))
     trows = _tokenizer_rows(r)
+    num = ' class="num"'
     tok_html = ("<table class=\"info\"><tr>" + "".join(f"<th>{_e(k)}</th>" for k in trows[0])
                 + "</tr>" + "".join(
-                    "<tr>" + "".join(f'<td{' class="num"' if k == "vocab" else ""}>{_e(v)}</td>'
+                    "<tr>" + "".join(f'<td{num if k == "vocab" else ""}>{_e(v)}</td>'
                                      for k, v in row.items()) + "</tr>" for row in trows)
                 + "</table>") if trows else ""
     sections.append(("setup", "Setup",
