@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _fixtures import flores_path
 
 from tokeff.errors import MissingDependencyError, TokenizerError, UsageError
 from tokeff.tokenizers import TOKENIZERS, Tokenizer, get_tokenizer
 from tokeff.tokenizers import catalogue as C
-
-from _fixtures import flores_path
 
 # name -> (vocab_size, ids of "Hello world", token count of "我们今天去北京。").
 # Ids and counts from shared/reference/tokenizer-sources.md, except where marked:

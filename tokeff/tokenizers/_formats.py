@@ -42,7 +42,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, ids_to_arrays, valid_utf8
+from .base import TokenArrays, Tokenizer, ids_to_arrays, valid_utf8
 
 Ranks = dict[bytes, int]
 
@@ -60,7 +60,7 @@ def parse_tiktoken_ranks(data: bytes, *, source: str = "<bytes>") -> Ranks:
             if line:
                 tok, rank = line.split()
                 ranks[b64(tok)] = int(rank)
-    except Exception:
+    except ValueError:  # also binascii.Error
         bad = next((ln for ln in data.splitlines() if ln and len(ln.split()) != 2), b"?")
         raise TokenizerError(
             f"{source}: not a tiktoken rank file (expected 'BASE64 RANK' lines), e.g. {bad[:60]!r}"
@@ -431,7 +431,14 @@ class RankCache:
 
 
 __all__ = [
-    "Ranks", "parse_tiktoken_ranks", "parse_quicktok_vocab", "parse_gpt2_vocab_bpe",
-    "parse_tekken", "parse_rwkv_vocab", "RWKVTrieTokenizer", "RankCache", "cache_dir",
     "TEKKEN_SPECIALS",
+    "RWKVTrieTokenizer",
+    "RankCache",
+    "Ranks",
+    "cache_dir",
+    "parse_gpt2_vocab_bpe",
+    "parse_quicktok_vocab",
+    "parse_rwkv_vocab",
+    "parse_tekken",
+    "parse_tiktoken_ranks",
 ]

@@ -82,7 +82,7 @@ from ..errors import MissingDependencyError, TokenizerError, UsageError
 from . import register_tokenizer
 from .base import Tokenizer
 
-__all__ = ["CatalogueEntry", "catalogue", "get_entry", "select", "GROUPS"]
+__all__ = ["GROUPS", "CatalogueEntry", "catalogue", "get_entry", "select"]
 
 #: Named groups accepted by :func:`select` (besides any two-letter origin code, e.g. ``US``).
 GROUPS = ("all", "default", "available", "cn", "foreign")
@@ -345,7 +345,7 @@ def _build_hf_json(entry: CatalogueEntry, data: bytes) -> Tokenizer:
 
     try:
         return HFTokenizer.from_str(data.decode("utf-8"), name=entry.name)
-    except Exception as e:  # tokenizers raises plain Exceptions on bad json
+    except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions on bad json
         raise TokenizerError(f"tokenizer {entry.name!r}: {entry.file} is not a tokenizer.json "
                              f"this version of the tokenizers library can read: {e}") from None
 
@@ -358,7 +358,7 @@ def _build_spm(entry: CatalogueEntry, data: bytes) -> Tokenizer:
     sp = sentencepiece.SentencePieceProcessor()
     try:
         sp.Load(model_proto=data)
-    except Exception as e:
+    except (RuntimeError, OSError) as e:
         raise TokenizerError(f"tokenizer {entry.name!r}: {entry.file} is not a sentencepiece "
                              f"model: {e}") from None
     return SPMTokenizer(sp, name=entry.name)
