@@ -116,7 +116,9 @@ class TestSignature:
         assert sig.tok == "char"
         assert sig.corpus == "demo" and sig.split == "all" and sig.norm == "none"
         assert corpus.content_hash().startswith(sig.chash)
-        assert sig.seg.startswith("jieba")
+        # Only word-based metrics depend on (and record) the segmenter.
+        assert sig.seg == "n/a"
+        assert res.get("char", "zho_Hans", "fertility").signature.seg.startswith("jieba")
         assert sig.boot == "100/seed1/95"
         assert sig.pivot == "eng_Latn" and sig.ref == "none" and sig.alpha == "2.5"
         assert sig.version == tokeff.__version__
@@ -312,8 +314,12 @@ class TestText:
         assert "Notes:" in md
         assert res.get("char", "jpn_Jpan", "fertility").note in md
         assert "Signatures:" in md
+        lines = res.signature_lines(code="`")
+        assert lines and all(f"- {line}" in md for line in lines)
+        # Every field of every signature appears in the compact form.
         for sig in res.signature_summary():
-            assert f"- `{sig}`" in md
+            for part in sig.split("|"):
+                assert part in md or part.startswith("seg:"), part
 
     def test_markdown_without_ci(self, res: Results) -> None:
         parity = res.get("char", "zho_Hans", "parity")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from .segmenters import resolve_segmenters
 from .tokenizers import Tokenizer, get_tokenizer
 
 AGGREGATIONS = ("totals", "document")
+#: Metrics whose value depends on the word segmenter (their signature records it).
+WORD_METRICS = frozenset({"words", "fertility", "continued_words"})
 
 
 def _short(h: str) -> str:
@@ -166,11 +169,14 @@ def _rows(corp: Corpus, toks: list[Tokenizer], ref_tok: Tokenizer | None,
                 boot=boot.settings(), pivot=pivot or "none",
                 ref=ref_tok.name if ref_tok else "none", alpha=f"{alpha:g}",
             )
+            # Only word-based metrics depend on the segmenter; the others say so.
+            sig_nowords = replace(sig, seg="n/a")
             for m in metric_list:
                 value, reason = points[(t.name, la, m)]
                 iv = intervals.get((t.name, la, m))
                 rows.append(Row(t.name, la, m, value, iv[0] if iv else None,
-                                iv[1] if iv else None, n, sig, reason))
+                                iv[1] if iv else None, n,
+                                sig if m in WORD_METRICS else sig_nowords, reason))
     return rows
 
 

@@ -118,12 +118,16 @@ class Row:
         return cls(**d)
 
 
-def _fmt(v: float | None, digits: int = 4) -> str:
+_TOTALS = frozenset({"tokens", "chars", "bytes", "words", "segments"})
+
+
+def _fmt(v: float | None, digits: int = 4, metric: str | None = None) -> str:
+    """Totals as integers; ratios with ``digits`` decimals (fewer for large values)."""
     if v is None:
         return "n/a"
-    if float(v).is_integer() and abs(v) >= 1:
+    if metric in _TOTALS or (metric is None and float(v).is_integer() and abs(v) >= 1):
         return f"{int(v)}"
-    return f"{v:.{digits}g}" if abs(v) >= 10 else f"{v:.{digits}f}"
+    return f"{v:.{digits}f}" if abs(v) < 100 else f"{v:.1f}"
 
 
 @dataclass
@@ -260,9 +264,11 @@ class Results:
                     elif r.value is None:
                         cells.append("n/a")
                     elif ci and r.ci_low is not None:
-                        cells.append(f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]")
+                        cells.append(f"{_fmt(r.value, metric=metric)} "
+                                     f"[{_fmt(r.ci_low, metric=metric)}, "
+                                     f"{_fmt(r.ci_high, metric=metric)}]")
                     else:
-                        cells.append(_fmt(r.value))
+                        cells.append(_fmt(r.value, metric=metric))
                 out.append(f"| {la} | " + " | ".join(cells) + " |")
             out.append("")
         notes = sorted({f"{r.lang}, {r.metric}: {r.note}" for r in self.rows
@@ -271,9 +277,39 @@ class Results:
             out.append("Notes: " + "; ".join(notes[:20])
                        + (f"; and {len(notes) - 20} more" if len(notes) > 20 else "") + "\n")
         out.append("Signatures:\n")
-        for sig in self.signature_summary():
-            out.append(f"- `{sig}`")
+        out.extend(f"- {line}" for line in self.signature_lines(code="`"))
         return "\n".join(out) + "\n"
+
+    def signature_lines(self, code: str = "") -> list[str]:
+        """The signatures compactly: fields shared by every row once, then what differs per
+        tokenizer and per language (the segmenter). Each row keeps its full signature."""
+        sigs = list(dict.fromkeys(r.signature for r in self.rows))
+        if not sigs:
+            return []
+        names = [f.name for f in fields(Signature)]
+        keys = dict(zip(names, Signature._KEYS))
+        varying = [n for n in names if len({getattr(s, n) for s in sigs}) > 1]
+        common = Signature(*[getattr(sigs[0], n) for n in names])
+        common_str = "|".join(part for part, n in zip(str(common).split("|"), names)
+                              if n not in varying)
+        lines = [f"{code}{common_str}{code}"]
+        tok_fields = [n for n in ("tok", "fp", "vocab", "backend", "tnorm") if n in varying]
+        if tok_fields:
+            for s in dict.fromkeys(tuple(getattr(s, n) for n in tok_fields) for s in sigs):
+                lines.append(code + "|".join(f"{keys[n]}:{_esc(v)}"
+                                             for n, v in zip(tok_fields, s)) + code)
+        if "seg" in varying:
+            by_lang: dict[str, str] = {}
+            for r in self.rows:
+                if r.signature.seg != "n/a":
+                    by_lang.setdefault(r.lang, r.signature.seg)
+            segs = "; ".join(f"{la} {v}" for la, v in by_lang.items())
+            lines.append(f"seg (word metrics only, per language): {segs}")
+        rest = [n for n in varying if n not in tok_fields and n != "seg"]
+        for n in rest:
+            vals = ", ".join(sorted({str(getattr(s, n)) for s in sigs}))
+            lines.append(f"{keys[n]}: {vals}")
+        return lines
 
     def signature_summary(self) -> list[str]:
         """Distinct signatures (one per tokenizer x segmenter)."""
@@ -292,7 +328,7 @@ class Results:
                 cells = []
                 for t, w in zip(toks, widths):
                     r = rows.get((t, la))
-                    cells.append(("" if r is None else _fmt(r.value)).rjust(w))
+                    cells.append(("" if r is None else _fmt(r.value, metric=metric)).rjust(w))
                 lines.append("  " + la.ljust(w0) + "  " + "  ".join(cells))
             lines.append("")
         sigs = self.signature_summary()
