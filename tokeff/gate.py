@@ -33,6 +33,7 @@ import math
 import os
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ import numpy as np
 
 from ._version import __version__
 from .corpora import Corpus, load_corpus
-from .errors import CorpusError, TokeffError, UsageError
+from .errors import CorpusError, TokeffError, TokenizerError, UsageError
 from .langs import resolve_lang
 from .metrics import DEFAULT_METRICS, METRICS
 from .results import Results, Row, Signature
@@ -50,11 +51,11 @@ from .tokenizers import Tokenizer, get_tokenizer
 
 __all__ = [
     "BASELINE_FORMAT_VERSION",
+    "DEFAULT_THRESHOLDS",
     "Baseline",
     "CheckConfig",
     "CheckReport",
     "Comparison",
-    "DEFAULT_THRESHOLDS",
     "Explanation",
     "SegmentChange",
     "Threshold",
@@ -82,23 +83,11 @@ REPORT_FORMAT_VERSION = 1
 #: backend, tokenizer normalisation) describe the tokenizer under test: they are what may change.
 COMPARABILITY_FIELDS = ("corpus", "split", "chash", "norm", "seg", "agg", "boot", "pivot", "ref",
                         "alpha")
-#: Vocabularies above this many entries are stored gzip-compressed (then base64) in a baseline.
-_COMPRESS_ABOVE = 2000
 _EPS = 1e-12
 
 
 def _b64(b: bytes) -> str:
     return base64.b64encode(b).decode("ascii")
-
-
-def _pack(obj: Any) -> str:
-    """gzip + base64 of compact JSON (deterministic: mtime 0)."""
-    raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return _b64(gzip.compress(raw, compresslevel=6, mtime=0))
-
-
-def _unpack(text: str) -> Any:
-    return json.loads(gzip.decompress(base64.b64decode(text, validate=True)).decode("utf-8"))
 
 
 def _pack_ids(ids: np.ndarray) -> str:
@@ -142,148 +131,216 @@ class Vocabulary:
     pieces get ``▁`` -> space and ``<0xNN>`` -> that byte; special tokens keep their literal text.
     Comparing vocabularies as bytes, not display strings, is what makes a diff meaningful across
     backends and representations.
+
+    >>> v = Vocabulary([VocabEntry(1, b" the"), VocabEntry(0, b"\\xe4", True)])
+    >>> v.token_bytes(1), len(v), v.entries[0].special
+    (b' the', 2, True)
     """
 
-    def __init__(self, entries: Iterable[VocabEntry], *, size: int | None = None):
-        self.entries: list[VocabEntry] = sorted(entries, key=lambda e: e.id)
-        self._by_id = {e.id: e for e in self.entries}
-        self.size = int(size if size is not None else len(self.entries))
+    def __init__(self, entries: Iterable[VocabEntry] = (), *, size: int | None = None):
+        es = sorted(entries, key=lambda e: e.id)
+        self._set([e.id for e in es], [e.bytes for e in es], [e.special for e in es], size)
+
+    @classmethod
+    def from_lists(cls, ids: Sequence[int], tokens: Sequence[bytes], special: Sequence[bool], *,
+                   size: int | None = None) -> Vocabulary:
+        """From parallel lists (any order)."""
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        v = cls.__new__(cls)
+        v._set([int(ids[i]) for i in order], [tokens[i] for i in order],
+               [bool(special[i]) for i in order], size)
+        return v
+
+    def _set(self, ids: list[int], tokens: list[bytes], special: list[bool],
+             size: int | None) -> None:
+        self.ids, self.tokens, self.special = ids, tokens, special
+        self.size = int(size if size is not None else len(ids))
+        self._pos: dict[int, int] | None = None
+        self._entries: list[VocabEntry] | None = None
+
+    @property
+    def entries(self) -> list[VocabEntry]:
+        """The entries in id order."""
+        if self._entries is None:
+            self._entries = list(map(VocabEntry, self.ids, self.tokens, self.special))
+        return self._entries
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.ids)
 
     def __repr__(self) -> str:
-        return f"<Vocabulary {len(self.entries)} entries>"
+        return f"<Vocabulary {len(self.ids)} entries>"
+
+    def _index(self, token_id: int) -> int | None:
+        if self._pos is None:
+            self._pos = {i: k for k, i in enumerate(self.ids)}
+        return self._pos.get(int(token_id))
 
     def token_bytes(self, token_id: int) -> bytes | None:
-        e = self._by_id.get(int(token_id))
-        return None if e is None else e.bytes
+        k = self._index(token_id)
+        return None if k is None else self.tokens[k]
 
     def token_text(self, token_id: int) -> str:
-        """Display text of a token id (``<id N?>`` when the id is unknown)."""
-        e = self._by_id.get(int(token_id))
-        return f"<id {token_id}?>" if e is None else e.text
+        """Display text of a token id (bytes that are not UTF-8 alone as ``\\xNN``;
+        ``<id N?>`` when the id is unknown)."""
+        k = self._index(token_id)
+        if k is None:
+            return f"<id {token_id}?>"
+        return self.tokens[k].decode("utf-8", errors="backslashreplace")
+
+    def _payload(self) -> bytes:
+        """Binary layout (little-endian): int32 ids[n], uint32 byte lengths[n], uint8
+        special[n], then the token bytes one after the other, in id order."""
+        n = len(self.ids)
+        lens = np.fromiter(map(len, self.tokens), dtype="<u4", count=n)
+        return (np.asarray(self.ids, dtype="<i4").tobytes() + lens.tobytes()
+                + np.asarray(self.special, dtype="u1").tobytes() + b"".join(self.tokens))
 
     def digest(self) -> str:
-        """sha256 over the (id, bytes, special) entries."""
-        h = hashlib.sha256()
-        for e in self.entries:
-            h.update(f"{e.id}:{int(e.special)}:".encode() + e.bytes + b"\0")
-        return h.hexdigest()
+        """sha256 of the binary layout (ids, lengths, special flags, bytes)."""
+        return hashlib.sha256(self._payload()).hexdigest()
 
     def to_record(self) -> dict:
-        """JSON form: ``entries`` is a list of ``[id, base64 bytes]``, ``special`` the ids of
-        special tokens; above 2000 entries both are stored as ``packed`` (gzip + base64 of that
-        JSON)."""
-        body = {"entries": [[e.id, _b64(e.bytes)] for e in self.entries],
-                "special": [e.id for e in self.entries if e.special]}
-        rec: dict[str, Any] = {"size": self.size, "count": len(self.entries),
-                               "sha256": self.digest()}
-        if len(self.entries) > _COMPRESS_ABOVE:
-            rec["encoding"] = "gzip+base64"
-            rec["packed"] = _pack(body)
-        else:
-            rec["encoding"] = "json"
-            rec.update(body)
-        return rec
+        """JSON form: ``packed`` is gzip + base64 of the binary layout (see ``_payload``)."""
+        payload = self._payload()
+        return {"size": self.size, "count": len(self.ids),
+                "sha256": hashlib.sha256(payload).hexdigest(),
+                "encoding": "tokeff-vocab-1+gzip+base64",
+                "packed": _b64(gzip.compress(payload, compresslevel=6, mtime=0))}
 
     @classmethod
     def from_record(cls, rec: Mapping) -> Vocabulary:
-        enc = rec.get("encoding", "json")
-        if enc == "gzip+base64":
-            body = _unpack(rec["packed"])
-        elif enc == "json":
-            body = rec
-        else:
-            raise ValueError(f"unknown vocabulary encoding {enc!r}")
-        special = set(body.get("special", []))
-        entries = [VocabEntry(int(i), base64.b64decode(b, validate=True), int(i) in special)
-                   for i, b in body["entries"]]
-        vocab = cls(entries, size=int(rec.get("size", len(entries))))
-        if "sha256" in rec and vocab.digest() != rec["sha256"]:
+        if rec.get("encoding") != "tokeff-vocab-1+gzip+base64":
+            raise ValueError(f"unknown vocabulary encoding {rec.get('encoding')!r}")
+        payload = gzip.decompress(base64.b64decode(rec["packed"], validate=True))
+        if "sha256" in rec and hashlib.sha256(payload).hexdigest() != rec["sha256"]:
             raise ValueError("vocabulary digest mismatch (the entries were altered)")
-        return vocab
+        n = int(rec["count"])
+        if len(payload) < 9 * n:
+            raise ValueError(f"vocabulary data too short for {n} entries")
+        ids = np.frombuffer(payload, dtype="<i4", count=n)
+        lens = np.frombuffer(payload, dtype="<u4", count=n, offset=4 * n).astype(np.int64)
+        special = np.frombuffer(payload, dtype="u1", count=n, offset=8 * n)
+        blob = payload[9 * n:]
+        if int(lens.sum()) != len(blob):
+            raise ValueError("vocabulary data: token lengths do not add up to the bytes stored")
+        ends = np.cumsum(lens).tolist()
+        starts = [0] + ends[:-1]
+        v = cls.__new__(cls)
+        v._set(ids.tolist(), [blob[a:b] for a, b in zip(starts, ends)],
+               [bool(x) for x in special], int(rec.get("size", n)))
+        return v
 
 
-def _hf_entries(tok: Any) -> list[VocabEntry]:
+def _hf_lists(tok: Any) -> tuple[list[int], list[bytes], list[bool]]:
     from .tokenizers.hf_backend import _bytes_to_unicode
 
     j = tok._json
     shape = json.dumps(j.get("pre_tokenizer")) + json.dumps(j.get("decoder"))
     byte_level = "ByteLevel" in shape
-    table = _bytes_to_unicode() if byte_level else {}
     repl = "▁"
     m = re.search(r'"replacement":\s*"(.)"', shape)
     if m:
         repl = m.group(1)
+    table = _bytes_to_unicode()
+    # str.translate + latin-1 turns a byte-level token string into its bytes at C speed; a
+    # string with characters outside the table is kept as literal text.
+    trans = {ord(c): chr(b) for c, b in table.items()}
+    outside = re.compile("[^" + re.escape("".join(table)) + "]")
     added = {int(a["id"]): a for a in j.get("added_tokens", [])}
-    out: list[VocabEntry] = []
+    ids: list[int] = []
+    toks: list[bytes] = []
+    special: list[bool] = []
     for s, i in tok.tokenizer.get_vocab(with_added_tokens=True).items():
-        a = added.get(int(i))
+        i = int(i)
+        a = added.get(i)
+        sp = False
         if a is not None and a.get("content") == s:
-            out.append(VocabEntry(int(i), s.encode("utf-8"), bool(a.get("special", False))))
-            continue
-        if len(s) == 6 and s.startswith("<0x") and s.endswith(">"):
-            try:
-                out.append(VocabEntry(int(i), bytes([int(s[3:5], 16)])))
-                continue
-            except ValueError:
-                pass
-        if byte_level:
-            try:
-                out.append(VocabEntry(int(i), bytes(table[c] for c in s)))
-                continue
-            except KeyError:  # not a byte-level string: an entry kept as literal text
-                pass
-        out.append(VocabEntry(int(i), s.replace(repl, " ").encode("utf-8")))
-    return out
+            b, sp = s.encode("utf-8"), bool(a.get("special", False))
+        elif len(s) == 6 and s.startswith("<0x") and s.endswith(">") and \
+                all(c in "0123456789abcdefABCDEF" for c in s[3:5]):
+            b = bytes([int(s[3:5], 16)])
+        elif byte_level and not outside.search(s):
+            b = s.translate(trans).encode("latin-1")
+        elif byte_level:
+            b = s.encode("utf-8")
+        else:
+            b = s.replace(repl, " ").encode("utf-8")
+        ids.append(i)
+        toks.append(b)
+        special.append(sp)
+    return ids, toks, special
 
 
-def _tiktoken_entries(tok: Any) -> list[VocabEntry]:
+def _tiktoken_lists(tok: Any) -> tuple[list[int], list[bytes], list[bool]]:
     enc = tok.encoding
-    out = [VocabEntry(int(i), bytes(b)) for b, i in enc._mergeable_ranks.items()]
-    out += [VocabEntry(int(i), s.encode("utf-8"), True) for s, i in enc._special_tokens.items()]
-    return out
+    ranks = enc._mergeable_ranks
+    specials = enc._special_tokens
+    return ([int(i) for i in ranks.values()] + [int(i) for i in specials.values()],
+            [bytes(b) for b in ranks] + [s.encode("utf-8") for s in specials],
+            [False] * len(ranks) + [True] * len(specials))
 
 
-def _spm_entries(tok: Any) -> list[VocabEntry]:
+def _spm_lists(tok: Any) -> tuple[list[int], list[bytes], list[bool]]:
     sp = tok.processor
-    out: list[VocabEntry] = []
+    ids: list[int] = []
+    toks: list[bytes] = []
+    special: list[bool] = []
     for i in range(sp.vocab_size()):
         piece = sp.id_to_piece(i)
         if sp.is_byte(i):
-            out.append(VocabEntry(i, bytes([int(piece[3:5], 16)])))
+            b, s = bytes([int(piece[3:5], 16)]), False
         elif sp.is_control(i) or sp.is_unknown(i):
-            out.append(VocabEntry(i, piece.encode("utf-8"), True))
+            b, s = piece.encode("utf-8"), True
         else:
-            out.append(VocabEntry(i, piece.replace("▁", " ").encode("utf-8")))
-    return out
+            b, s = piece.replace("▁", " ").encode("utf-8"), False
+        ids.append(i)
+        toks.append(b)
+        special.append(s)
+    return ids, toks, special
+
+
+#: Vocabularies already extracted, per tokenizer object (extraction walks the whole vocabulary).
+_VOCAB_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def vocabulary(tokenizer: Tokenizer | str) -> Vocabulary | None:
-    """The vocabulary of a tokenizer as bytes, or None when its backend does not expose one.
+    """The vocabulary of a tokenizer as bytes, or None when its backend does not expose one
+    (a user tokenizer may offer ``vocabulary_bytes() -> {id: bytes}``).
 
     >>> v = vocabulary("hf:tokenizer.json")  # doctest: +SKIP
     >>> v.token_bytes(100)  # doctest: +SKIP
     b' the'
     """
     tok = get_tokenizer(tokenizer)
+    try:
+        cached = _VOCAB_CACHE.get(tok)
+    except TypeError:
+        cached = None
+    if cached is not None and cached[0] == tok.content_hash():
+        return cached[1]
     if hasattr(tok, "encoding") and hasattr(tok.encoding, "_mergeable_ranks"):
-        entries = _tiktoken_entries(tok)
+        lists = _tiktoken_lists(tok)
     elif hasattr(tok, "tokenizer") and hasattr(tok, "_json"):
-        entries = _hf_entries(tok)
+        lists = _hf_lists(tok)
     elif hasattr(tok, "processor"):
-        entries = _spm_entries(tok)
+        lists = _spm_lists(tok)
     else:
         fn = getattr(getattr(tok, "obj", None), "vocabulary_bytes", None)
         if fn is None:
             return None
-        entries = [VocabEntry(int(i), bytes(b)) for i, b in dict(fn()).items()]
+        d = {int(i): bytes(b) for i, b in dict(fn()).items()}
+        lists = (list(d), list(d.values()), [False] * len(d))
     try:
         size = int(tok.vocab_size)
-    except Exception:
-        size = len(entries)
-    return Vocabulary(entries, size=size)
+    except (TokenizerError, NotImplementedError):
+        size = len(lists[0])
+    v = Vocabulary.from_lists(*lists, size=size)
+    try:
+        _VOCAB_CACHE[tok] = (tok.content_hash(), v)
+    except TypeError:
+        pass
+    return v
 
 
 @dataclass
@@ -365,8 +422,8 @@ def diff_vocabularies(old: Vocabulary, new: Vocabulary) -> VocabDiff:
 
 def _tok_info(tok: Tokenizer, spec: str | None) -> dict:
     try:
-        size = int(tok.vocab_size)
-    except Exception:
+        size: int | None = int(tok.vocab_size)
+    except (TokenizerError, NotImplementedError):  # a user tokenizer that does not say
         size = None
     return {"spec": spec, "name": tok.name, "backend": tok.backend,
             "backend_version": tok.backend_version, "fingerprint": tok.fingerprint(),
@@ -470,9 +527,14 @@ class Baseline:
 
     @property
     def vocabulary(self) -> Vocabulary | None:
+        """The recorded vocabulary as bytes (None when the backend exposed none)."""
         if not self._vocab_loaded:
             rec = self.data.get("vocab")
-            self._vocab = Vocabulary.from_record(rec) if rec and "count" in rec else None
+            try:
+                self._vocab = Vocabulary.from_record(rec) if rec and "count" in rec else None
+            except (KeyError, TypeError, ValueError, binascii.Error, OSError, EOFError) as e:
+                raise UsageError(f"baseline {self.source}: its vocabulary is corrupt ({e}). "
+                                 f"{_recreate_hint(str(self.source))}") from None
             self._vocab_loaded = True
         return self._vocab
 
@@ -508,10 +570,7 @@ class Baseline:
     @classmethod
     def from_json(cls, text: str, *, source: str = "<baseline>") -> Baseline:
         """Parse and validate (format, version, checksum, structure)."""
-        data, vocab = _parse_baseline(text, source)
-        b = cls(data, source=source)
-        b._vocab, b._vocab_loaded = vocab, True
-        return b
+        return cls(_parse_baseline(text, source), source=source)
 
     def __repr__(self) -> str:
         return (f"<Baseline {self.tokenizer.get('name')!r} on {self.corpus.get('name')!r}: "
@@ -523,7 +582,7 @@ def _recreate_hint(source: str) -> str:
             f"--output {source}")
 
 
-def _parse_baseline(text: str, source: str) -> tuple[dict, Vocabulary | None]:
+def _parse_baseline(text: str, source: str) -> dict:
     if not text.strip():
         raise UsageError(f"baseline {source} is empty. {_recreate_hint(source)}")
     try:
@@ -559,10 +618,10 @@ def _parse_baseline(text: str, source: str) -> tuple[dict, Vocabulary | None]:
                          f"(changed after tokeff wrote it, e.g. by a hand edit or a bad merge). "
                          f"{_recreate_hint(source)}")
     try:
-        vocab = _validate(d)
+        _validate(d)
     except (KeyError, TypeError, ValueError, binascii.Error, OSError, EOFError) as e:
         raise UsageError(f"baseline {source} is corrupt: {e}. {_recreate_hint(source)}") from None
-    return d, vocab
+    return d
 
 
 def _need(d: Mapping, key: str, typ: type | tuple, where: str) -> Any:
@@ -575,7 +634,7 @@ def _need(d: Mapping, key: str, typ: type | tuple, where: str) -> Any:
     return v
 
 
-def _validate(d: dict) -> Vocabulary | None:
+def _validate(d: dict) -> None:
     tok = _need(d, "tokenizer", dict, "")
     for k in ("name", "backend", "backend_version", "fingerprint", "content_hash"):
         _need(tok, k, str, "tokenizer.")
@@ -602,10 +661,10 @@ def _validate(d: dict) -> Vocabulary | None:
             if len(ids) != sum(t):
                 raise ValueError(f"segments.{la}.ids holds {len(ids)} ids, but the token counts "
                                  f"add up to {sum(t)}")
-    v = d.get("vocab")
-    if isinstance(v, Mapping) and "count" in v:
-        return Vocabulary.from_record(v)
-    return None
+    v = _need(d, "vocab", dict, "")
+    if "count" in v:  # decoded when needed; the checksum already vouches for its content
+        _need(v, "packed", str, "vocab.")
+        _need(v, "encoding", str, "vocab.")
 
 
 def load_baseline(path: str | os.PathLike) -> Baseline:
@@ -1039,7 +1098,7 @@ class Comparison:
     @property
     def relative_change(self) -> float | None:
         ch = self.change
-        if ch is None:
+        if ch is None or self.before is None:
             return None
         if self.before == 0:
             return 0.0 if ch == 0 else math.copysign(math.inf, ch)
@@ -1534,8 +1593,7 @@ def _compare(base: Baseline, res: Results, tok_name: str,
                 if (before is None) != (after is None):
                     note = f"available {'before' if before is not None else 'after'} only: {note}"
             else:
-                c = Comparison(la, metric, before, after, rule, "pass")
-                moved = c.change if direction == "increase" else -(c.change or 0.0)
+                moved = after - before if direction == "increase" else before - after
                 if rule.relative:
                     if before == 0:
                         exceeded = moved > _EPS
@@ -1608,7 +1666,7 @@ def _explain(base: Baseline, tok: Tokenizer, tok_info: dict, res: Results, corp:
         changed = np.flatnonzero(delta)
         if len(changed) == 0:
             continue
-        ex.changed_segments[la] = int(len(changed))
+        ex.changed_segments[la] = len(changed)
         if top <= 0:
             continue
         order = changed[np.lexsort((changed, -np.abs(delta[changed])))][:top]
