@@ -119,27 +119,53 @@ def lang_label(code: str, *, cjk: bool | None = None) -> str:
     return code
 
 
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    mpl = _mpl()
+class _QuietWeight(logging.Filter):
+    """Drop matplotlib's "Failed to find font weight normal for <CJK font>, now using 500":
+    CJK fonts often come in one weight, and using it is what we want."""
+
+    def __init__(self, family: str):
+        super().__init__()
+        self.family = family
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (str(record.msg).startswith("findfont: Failed to find font weight")
+                    and self.family in str(record.args))
+
+
+def _families() -> list[str]:
+    """The font family list of tokeff plots: DejaVu Sans, then a CJK font (glyph fallback)."""
     family = ["DejaVu Sans"]
     font = cjk_font()
     if font:
         family.append(font)
+        log = logging.getLogger("matplotlib.font_manager")
+        if not any(isinstance(f, _QuietWeight) for f in log.filters):
+            log.addFilter(_QuietWeight(font))
+    return family
+
+
+def _apply_fonts(fig: Figure, ax: Axes, own: bool) -> None:
+    """Give every text the fallback family list, so CJK labels render wherever the figure is
+    drawn later (a notebook draws it after the plot function has returned)."""
+    from matplotlib.text import Text
+
+    family = _families()
+    if len(family) == 1:
+        return
+    for t in (fig if own else ax).findobj(Text):
+        t.set_fontfamily(family)
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    mpl = _mpl()
+    family = _families()
     rc = {"font.family": family, "font.size": 9.5, "axes.titlesize": 11,
           "axes.titleweight": "bold", "axes.labelsize": 9.5, "axes.spines.top": False,
           "axes.spines.right": False, "legend.fontsize": 8.5, "legend.frameon": False,
           "figure.dpi": 100, "savefig.dpi": 130, "axes.unicode_minus": False}
-    # matplotlib logs "Failed to find font weight normal" for CJK fonts that come in one
-    # weight only (it then uses that weight, which is what we want).
-    log = logging.getLogger("matplotlib.font_manager")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        with mpl.rc_context(rc):
-            yield
-    finally:
-        log.setLevel(level)
+    with mpl.rc_context(rc):
+        yield
 
 
 def _figure(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
@@ -259,6 +285,7 @@ def metric_bars(results: Results, metric: str | None = None, *,
     band = 0.8
     h = band / max(1, n_t)
     with _style():
+        own = ax is None
         fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.32, 0.16 * n_t + 0.1))
         cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         y = np.arange(len(lgs), dtype=float)
@@ -298,6 +325,7 @@ def metric_bars(results: Results, metric: str | None = None, *,
         _legend_outside(ax, "tokenizer")
         if vmax > 0:
             ax.set_xlim(0, vmax * 1.05)
+    _apply_fonts(fig, ax, own)
     return fig
 
 
@@ -333,6 +361,7 @@ def heatmap(results: Results, metric: str | None = None, *,
         annotate = len(toks) * len(lgs) <= 400
     ratio = metric in ("parity", "nsl")
     with _style():
+        own = ax is None
         fig, ax = _figure(ax, max(5.0, 1.8 + 0.55 * len(lgs)), max(2.4, 1.7 + 0.42 * len(toks)))
         cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         finite = vals[np.isfinite(vals)]
@@ -375,6 +404,7 @@ def heatmap(results: Results, metric: str | None = None, *,
         else:
             cb.set_label(_metric_label(results, metric))
         ax.set_title(f"{metric.replace('_', ' ').capitalize()}: tokenizer × language", loc="left")
+    _apply_fonts(fig, ax, own)
     return fig
 
 
@@ -455,6 +485,7 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
     order = [(g, t) for g in _GROUPS for t in groups[g]]
     with _style():
         cjk = _has_cjk_font()
+        own = ax is None
         fig, ax = _figure(ax, max(6.5, 3.2 + 0.85 * len(order)), 4.8)
         x = np.arange(len(order), dtype=float)
         # Gaps between origin groups.
@@ -503,6 +534,7 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
         _legend_outside(ax, "text")
         ax.yaxis.grid(True, color="#e5e5e5")
         ax.set_axisbelow(True)
+    _apply_fonts(fig, ax, own)
     return fig
 
 
@@ -529,6 +561,7 @@ def distributions(results: Results, metric: str | None = None, *,
     new_api = tuple(int(p) for p in mpl.__version__.split(".")[:2]) >= (3, 10)
     with _style():
         cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
+        own = ax is None
         fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.35, 0.2 * n_t + 0.1))
         y = np.arange(len(lgs), dtype=float)[::-1]  # first language at the top
         reasons: set[str] = set()
@@ -583,6 +616,7 @@ def distributions(results: Results, metric: str | None = None, *,
                     + (" ..." if len(reasons) > 3 else ""), transform=ax.transAxes,
                     fontsize=7, color="#777777", ha="right", va="top")
         _legend_outside(ax, "tokenizer")
+    _apply_fonts(fig, ax, own)
     return fig
 
 
