@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import functools
 import hashlib
 import html.parser
 import io
@@ -450,6 +451,7 @@ def clean_paragraph(raw: str, stats: collections.Counter) -> str:
     return _WRAP.sub(join, text)
 
 
+@functools.lru_cache(maxsize=None)
 def script_of(c: str) -> str | None:
     name = unicodedata.name(c, "")
     for prefix, code in _SCRIPT_PREFIXES:
@@ -461,11 +463,11 @@ def script_of(c: str) -> str | None:
 def detect_script(text: str) -> tuple[str, float, collections.Counter]:
     """Dominant ISO 15924 script of the letters of `text`, and its share."""
     counts: collections.Counter = collections.Counter()
-    for c in text:
+    for c, n in collections.Counter(text).items():
         if unicodedata.category(c).startswith("L"):
             s = script_of(c)
             if s:
-                counts[s] += 1
+                counts[s] += n
     han_kana = counts["Hani"] + counts["Hira"] + counts["Kana"]
     if counts["Hira"] + counts["Kana"] > 0.05 * max(han_kana, 1) and han_kana:
         merged = collections.Counter(counts)
