@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata as md
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -602,3 +603,37 @@ def test_flores_degraded_fails_on_chinese(ds_spec: str, degraded_spec: str,
     assert [(c.lang, c.verdict) for c in r.comparisons] == [("eng_Latn", "pass"),
                                                              ("zho_Hans", "fail")]
     assert r.explanation.segments["zho_Hans"][0].origin.startswith("dev/zho_Hans.dev line ")
+
+
+# -- the documented recipe --------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pre_commit_hook_runs_a_real_command() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "tokeff-check")
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    argv = hook["entry"].split()
+    assert argv[:2] == ["tokeff", "check"]
+    from tokeff.cli import build_parser
+
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "check" and args.baseline is None  # taken from the config file
+    files = re.compile(hook["files"])
+    assert files.search("tokenizer/tokenizer.json") and files.search("ci/tokeff-baseline.json")
+    assert not files.search("src/model.py")
+
+
+def test_documented_config_is_valid(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "ci-gate.md").read_text(encoding="utf-8")
+    toml = next(m.group(1) for m in re.finditer(r"```toml\n(.*?)```", page, re.DOTALL)
+                if "[tool.tokeff.check]" in m.group(1))
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    cfg = gate.load_config(start=tmp_path)
+    assert cfg.baseline == str(tmp_path / "ci" / "tokeff-baseline.json")
+    assert cfg.format == "markdown" and cfg.top == 5
+    assert sorted(str(t) for t in cfg.thresholds) == [
+        "max-decrease chars_per_token=2%", "max-increase fertility=2%",
+        "max-increase parity@zho_Hans=0.02", "max-increase tokens_per_char=1%"]

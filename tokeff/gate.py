@@ -305,8 +305,11 @@ _VOCAB_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def vocabulary(tokenizer: Tokenizer | str) -> Vocabulary | None:
-    """The vocabulary of a tokenizer as bytes, or None when its backend does not expose one
-    (a user tokenizer may offer ``vocabulary_bytes() -> {id: bytes}``).
+    """The vocabulary of a tokenizer as bytes, or None when its backend does not expose one.
+
+    tiktoken, Hugging Face ``tokenizers`` and sentencepiece are read directly; other backends
+    are used when they hold a ``vocab`` table ``{bytes: id}``, and a user tokenizer may offer
+    ``vocabulary_bytes() -> {id: bytes}``.
 
     >>> v = vocabulary("hf:tokenizer.json")  # doctest: +SKIP
     >>> v.token_bytes(100)  # doctest: +SKIP
@@ -326,10 +329,14 @@ def vocabulary(tokenizer: Tokenizer | str) -> Vocabulary | None:
     elif hasattr(tok, "processor"):
         lists = _spm_lists(tok)
     else:
+        raw = getattr(tok, "vocab", None)  # backends holding a {bytes: id} table (rwkv-trie)
         fn = getattr(getattr(tok, "obj", None), "vocabulary_bytes", None)
-        if fn is None:
+        if isinstance(raw, Mapping) and raw and all(isinstance(k, bytes) for k in raw):
+            d = {int(i): bytes(b) for b, i in raw.items()}
+        elif fn is not None:
+            d = {int(i): bytes(b) for i, b in dict(fn()).items()}
+        else:
             return None
-        d = {int(i): bytes(b) for i, b in dict(fn()).items()}
         lists = (list(d), list(d.values()), [False] * len(d))
     try:
         size = int(tok.vocab_size)
