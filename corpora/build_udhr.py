@@ -112,7 +112,7 @@ PREFERRED = {
                                   "text) instead of virama+ZWJ sequences"),
     "nya_Latn": (["nya_chechewa"], "Chichewa, the standard written variety"),
     "twi_Latn": (["aka_asante"], "Asante Twi, the most widely spoken Twi variety"),
-    "zho_Hans": (["cmn_hans"], "standard Mandarin; the city variants are dialect renderings"),
+    "zho_Hans": (["cmn_hans"], "the standard Mandarin text; the others are city-named regional renderings"),
     "roh_Latn": (["roh_rumgr"], "Rumantsch Grischun, the supra-regional written standard"),
     "oci_Latn": (["lnc"], "Languedocien, the basis of standard Occitan"),
     "chr_Cher": (["chr_cased"], "mixed-case text over the all-uppercase one"),
@@ -732,7 +732,7 @@ def build(tarball: str, out: str) -> dict:
                     f"{sid} x{q:.2f}" for sid, q in t.outliers))
             for k in sorted(t.stats):
                 if k.startswith("wrap"):
-                    extras.append(f"{t.stats[k]} hard line breaks joined")
+                    extras.append(f"hard line breaks joined: {t.stats[k]}")
         if extras:
             t.note += "; " + "; ".join(extras)
 
@@ -863,9 +863,10 @@ README.md). No text was added or translated.
 
 * **The Universal Declaration of Human Rights** was adopted by the United
   Nations General Assembly on 10 December 1948 (resolution 217 A (III)). The
-  text and its translations are published by the Office of the United Nations
-  High Commissioner for Human Rights (OHCHR) for free dissemination
-  (https://www.ohchr.org/en/human-rights/universal-declaration/translations).
+  Declaration is a public UN document; its translations are collected and
+  published by the Office of the United Nations High Commissioner for Human
+  Rights (OHCHR),
+  https://www.ohchr.org/en/human-rights/universal-declaration/translations.
 * **UDHR in Unicode**: the translations were collected, encoded in Unicode and
   marked up in XML by the "UDHR in Unicode" project (Eric Muller and
   contributors), originally hosted by the Unicode Consortium and later at
@@ -1105,12 +1106,13 @@ def render_readme(info: dict, out: str) -> str:
 
     w("## The 40 most spoken languages")
     w("")
-    w("Source: the list of the 40 most spoken languages by total (first + second "
-      "language) speakers in the project brief, after Ethnologue (26th edition, 2023, "
-      "as tabulated in Wikipedia's \"List of languages by total number of speakers\"). "
-      "Its order is kept; rank 40 (Hakka Chinese) is our own uncertain completion. "
-      "Macrolanguages (Arabic, Chinese, Persian, Malay, Lahnda) are split into their "
-      "varieties, as Ethnologue does.")
+    w("Source: the list of the most spoken languages by total (first + second "
+      "language) speakers given in the project brief, which follows Ethnologue's "
+      "ranking (26th edition, 2023; tabulated in Wikipedia's \"List of languages by "
+      "total number of speakers\"). The brief's order is kept and was not re-verified "
+      "against Ethnologue; the brief lists 39 languages, and rank 40 (Hakka Chinese) is "
+      "our own, uncertain completion. As in Ethnologue, macrolanguages (Arabic, Chinese, "
+      "Persian, Malay, Lahnda) are split into their varieties.")
     w("")
     rows = []
     for rank, name, fl, code in TOP40:
@@ -1186,8 +1188,8 @@ def render_readme(info: dict, out: str) -> str:
     w(f"* **Placeholders `&1` and `@`.** {len(ph_texts)} texts of the package contain "
       "paragraphs that are just `&1` or `@`. `&1` is an artefact of the package's build "
       "script, which replaces any source paragraph wholly in square brackets (such as "
-      "`[missing]`) by the literal `&1` (it meant `$1`); `@` marks a missing paragraph "
-      "too. They are removed. Where that leaves a segment empty, the text is dropped "
+      "`[missing]`) by the literal `&1` (it meant `$1`); `@` appears in the same role "
+      "(a paragraph without text). They are removed. Where that leaves a segment empty, the text is dropped "
       f"(incomplete); otherwise it is included with fewer paragraphs. Counting removed "
       f"empty items too, {len(ph_incl)} included languages have such partial segments (listed in `MANIFEST.json` "
       "`partial_segments` and in `languages.tsv`): "
