@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,7 @@ REQUIRED_OTHER_TOP40 = ["pcm_Latn", "wuu_Hans", "nan_Hans", "cjy_Hans", "hak_Han
 CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def builder():
     spec = importlib.util.spec_from_file_location("build_udhr", BUILDER)
     mod = importlib.util.module_from_spec(spec)
@@ -54,19 +54,19 @@ def builder():
     return mod
 
 
-@lru_cache(maxsize=None)
+@cache
 def jsonl(name: str) -> list[dict]:
     raw = (UDHR / name).read_bytes()
     assert raw.endswith(b"\n") and b"\r" not in raw
     return [json.loads(line) for line in raw.decode("utf-8").split("\n")[:-1]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def manifest() -> dict:
     return json.loads((UDHR / "MANIFEST.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def tsv_rows() -> tuple[list[str], list[dict]]:
     with open(UDHR / "languages.tsv", encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
