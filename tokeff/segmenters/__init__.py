@@ -60,17 +60,17 @@ from ._util import installed
 from .base import Segmenter, WordArrays
 
 __all__ = [
-    "Segmenter",
-    "WordArrays",
+    "DEFAULT_SEGMENTERS",
     "SEGMENTERS",
     "SEGMENTER_INFO",
+    "Segmenter",
     "SegmenterInfo",
-    "DEFAULT_SEGMENTERS",
-    "register_segmenter",
-    "get_segmenter",
+    "WordArrays",
     "default_segmenter_name",
-    "resolve_segmenters",
+    "get_segmenter",
     "missing_dependency",
+    "register_segmenter",
+    "resolve_segmenters",
     "unavailable_reason",
 ]
 
@@ -226,9 +226,9 @@ DEFAULT_SEGMENTERS: dict[str, str] = {
     "lao_Laoo": "icu",
     "khm_Khmr": "icu",
     "mya_Mymr": "icu",
-    # Spaces separate eojeol; the unit is the eojeol (``kiwi`` for morphemes).
-    "kor_Hang": "unicode-words",
 }
+# kor_Hang: Hangul is space-delimited, so its default is ``unicode-words`` and its unit the
+# eojeol (``kiwi`` gives morphemes).
 
 _cache: dict[str, Segmenter] = {}
 _cache_lock = threading.Lock()

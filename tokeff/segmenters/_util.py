@@ -113,7 +113,7 @@ def arrays_to_char_spans(texts: Sequence[str], wa: WordArrays) -> tuple[np.ndarr
     if not len(wa.starts):
         z = np.zeros(0, dtype=np.int64)
         return z, z.copy()
-    c2b, char_base, byte_base = char_to_byte_offsets(texts)
+    c2b, _, byte_base = char_to_byte_offsets(texts)
     seg = np.repeat(np.arange(len(texts)), wa.counts)
     starts = np.searchsorted(c2b, byte_base[seg] + wa.starts)
     ends = np.searchsorted(c2b, byte_base[seg] + wa.ends)

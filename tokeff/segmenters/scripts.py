@@ -28,6 +28,7 @@ the target scripts and the segmenter of the rest, e.g.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -176,7 +177,7 @@ class ScriptRunSegmenter(Segmenter):
         masked_joined = cps.tobytes().decode("utf-32-le")
         nchars = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
         bounds = np.concatenate([[0], np.cumsum(nchars)]).tolist()
-        masked = [masked_joined[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        masked = [masked_joined[a:b] for a, b in itertools.pairwise(bounds)]
         o_start, o_end = arrays_to_char_spans(masked, self.other.segment_batch(masked))
         if len(r_start):
             run_texts = [joined[a:b] for a, b in zip(r_start.tolist(), r_end.tolist())]
