@@ -576,6 +576,12 @@ def load_text(entry: dict, html_bytes: bytes) -> Text:
     if swapped:
         t.problems.append("body text inside the heading (title/paragraph markup shifted in the "
                           "source) in " + _ranges(swapped))
+    first_seen: dict[str, str] = {}
+    for sid in SEGMENT_IDS:
+        body = "\n".join(t.sections.get(sid, []))
+        if body and body in first_seen:
+            t.problems.append(f"{sid} repeats the text of {first_seen[body]}")
+        first_seen.setdefault(body, sid)
     t.complete = not t.problems
     if t.complete:
         t.structure = tuple(len(t.sections[s]) for s in SEGMENT_IDS)
@@ -1215,7 +1221,7 @@ def render_readme(info: dict, out: str) -> str:
     w(f"* **Preamble paragraphs.** English has {eng.structure[0]} preamble paragraphs "
       "(\"Now, therefore,\" / \"The General Assembly\" / \"Proclaims ...\" are "
       f"separate). {len(pre_only)} included languages differ from English only in the "
-      "preamble's paragraph count (usually by merging those lines), which keeps them out "
+      "preamble's paragraph count (merging or splitting those lines), which keeps them out "
       f"of `paragraphs.jsonl`; with the preamble ignored, {len(aligned) + len(pre_only)} "
       "languages would align.")
     inv = {"U+00A0 no-break space": "\u00a0", "U+200B zero width space": "\u200b",
@@ -1239,6 +1245,21 @@ def render_readme(info: dict, out: str) -> str:
              or chosen[c].stats["empty paragraphs removed"]]
     w(f"* **Empty list items.** {emp} empty `<li>`/`<p>` in the included texts were "
       f"removed ({', '.join(f'`{c}`' for c in emp_l)}).")
+    reps = []
+    for c in langs:
+        paras = [p for sid in SEGMENT_IDS for p in chosen[c].sections[sid]]
+        cnt = collections.Counter(paras)
+        for p, n in sorted(cnt.items()):
+            if n > 1:
+                short = p if len(p) <= 40 else p[:40] + "..."
+                reps.append(f"`{c}` {n}x \"{short}\"")
+    dup_texts = [t for t in texts if any(" repeats the text of " in p for p in t.problems)]
+    w("* **Repeated text.** Texts where a whole segment repeats another one are dropped "
+      "(incomplete): " + (", ".join(
+          f"`{t.udhr_id}` ({'; '.join(p for p in t.problems if ' repeats ' in p)})"
+          for t in dup_texts) or "none") + ". Paragraphs repeated within an included "
+      "language (kept; e.g. a repeated \"Whereas\" line or a translator's recurring "
+      "formula): " + ("; ".join(reps) or "none") + ".")
     w("* **Lost upstream.** The package's build drops the source's `<note>` elements and "
       "empties paragraphs matching `/by sprat|missing|^(\\?\\??)$/i`; such losses "
       "show up here as missing segments or different paragraph counts.")
