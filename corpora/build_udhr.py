@@ -617,7 +617,11 @@ def assign_code(t: Text) -> None:
     detected, share, _ = detect_script(text)
     if meta_script:
         script = meta_script
-        if script != detected:
+        if script in ("Hans", "Hant") and detected == "Hani":
+            if han_variant(text) != script:
+                t.code_notes.append(f"script {script} from the package's BCP 47 tag, but "
+                                    f"the character test says {han_variant(text)}")
+        elif script != detected:
             t.code_notes.append(f"script {script} from the package's BCP 47 tag; "
                                 f"letters mostly {detected}")
     elif detected == "Hani":
