@@ -434,7 +434,9 @@ def _measured_corpus(results: Results, corpus: Corpus | str | None) -> Corpus:
         split = meta.get("split")
         corpus = load_corpus(name, split=None if split in (None, "all") else split, langs=langs)
     elif isinstance(corpus, str):
-        corpus = load_corpus(corpus, langs=langs)
+        split = meta.get("split") if corpus == meta.get("corpus") else None
+        corpus = load_corpus(corpus, split=None if split in (None, "all") else split,
+                             langs=langs)
     if not isinstance(corpus, Corpus):
         raise UsageError(f"corpus must be a tokeff Corpus or a corpus spec, not "
                          f"{type(corpus).__name__}")

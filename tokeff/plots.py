@@ -531,7 +531,7 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
         ax.set_ylabel("characters per token (code points / token; higher = cheaper)")
         _titles(ax, "Chinese vs English: characters per token, by tokenizer origin",
                 _subtitle(results, True).replace("bars:", "error bars:"))
-        _legend_outside(ax, "text")
+        _legend_outside(ax, "language of the text")
         ax.yaxis.grid(True, color="#e5e5e5")
         ax.set_axisbelow(True)
     _apply_fonts(fig, ax, own)
