@@ -461,6 +461,7 @@ class Baseline:
         self._results: Results | None = None
         self._vocab: Vocabulary | None = None
         self._vocab_loaded = False
+        self._ids: dict[str, np.ndarray] = {}
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -493,25 +494,32 @@ class Baseline:
     def value(self, lang: str, metric: str) -> float | None:
         return self.results.value(self.tokenizer["name"], lang, metric)
 
-    def signature(self, lang: str) -> Signature:
+    def signature(self, lang: str, metric: str | None = None) -> Signature:
+        """The signature of a language's numbers (of one metric: word-based metrics carry the
+        segmenter)."""
         for r in self.results.rows:
-            if r.lang == lang:
+            if r.lang == lang and (metric is None or r.metric == metric):
                 return r.signature
-        raise KeyError(lang)
+        raise KeyError((lang, metric))
 
     def segment_tokens(self, lang: str) -> np.ndarray:
         """Token count of every segment of a language."""
         return np.asarray(self.data["segments"][lang]["tokens"], dtype=np.int64)
 
-    def segment_ids(self, lang: str, index: int) -> list[int] | None:
-        """Token ids of one segment (None when the baseline holds no ids)."""
+    def _lang_ids(self, lang: str) -> np.ndarray | None:
+        """All token ids of a language, segment after segment (None when not stored)."""
         rec = self.data["segments"][lang]
         if "ids" not in rec:
             return None
-        key = f"_ids_{lang}"
-        if key not in self.__dict__:
-            self.__dict__[key] = _unpack_ids(rec["ids"])
-        ids = self.__dict__[key]
+        if lang not in self._ids:
+            self._ids[lang] = _unpack_ids(rec["ids"])
+        return self._ids[lang]
+
+    def segment_ids(self, lang: str, index: int) -> list[int] | None:
+        """Token ids of one segment (None when the baseline holds no ids)."""
+        ids = self._lang_ids(lang)
+        if ids is None:
+            return None
         counts = self.segment_tokens(lang)
         start = int(counts[:index].sum())
         return [int(x) for x in ids[start:start + int(counts[index])]]
@@ -521,13 +529,10 @@ class Baseline:
         languages); empty when the baseline holds no ids."""
         counts: dict[int, int] = {}
         for la in self.langs:
-            rec = self.data["segments"][la]
-            if "ids" not in rec:
+            all_ids = self._lang_ids(la)
+            if all_ids is None:
                 continue
-            key = f"_ids_{la}"
-            if key not in self.__dict__:
-                self.__dict__[key] = _unpack_ids(rec["ids"])
-            ids, freqs = np.unique(self.__dict__[key], return_counts=True)
+            ids, freqs = np.unique(all_ids, return_counts=True)
             for i, f in zip(ids.tolist(), freqs.tolist()):
                 counts[i] = counts.get(i, 0) + f
         return counts
@@ -592,6 +597,10 @@ def _recreate_hint(source: str) -> str:
 def _parse_baseline(text: str, source: str) -> dict:
     if not text.strip():
         raise UsageError(f"baseline {source} is empty. {_recreate_hint(source)}")
+    if text.startswith("version https://git-lfs"):
+        raise UsageError(f"baseline {source} is a Git LFS pointer, not the baseline itself: "
+                         f"fetch it (git lfs pull; in GitHub Actions, actions/checkout with "
+                         f"lfs: true)")
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:
@@ -627,6 +636,7 @@ def _parse_baseline(text: str, source: str) -> dict:
     try:
         _validate(d)
     except (KeyError, TypeError, ValueError, binascii.Error, OSError, EOFError) as e:
+        # (UsageError is a ValueError: a bad signature string lands here too)
         raise UsageError(f"baseline {source} is corrupt: {e}. {_recreate_hint(source)}") from None
     return d
 
@@ -1248,9 +1258,6 @@ class CheckReport:
                 return c
         raise KeyError(f"no gated comparison for {lang} {metric}")
 
-    def __bool__(self) -> bool:
-        return self.passed
-
     def __repr__(self) -> str:
         state = ("not comparable" if not self.comparable else
                  f"{len(self.failures)} failure(s)" if self.failures else "passed")
@@ -1276,9 +1283,11 @@ class CheckReport:
     def to_json(self, *, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
-    def to_markdown(self, *, max_segments: int = 3, max_tokens: int = 40,
+    def to_markdown(self, *, max_segments: int | None = None, max_tokens: int = 40,
                     max_vocab: int = 20) -> str:
-        """A report fit for a pull-request comment."""
+        """A report fit for a pull-request comment: verdict, a table (language, metric, before,
+        after, change, verdict), one line per failure, then what changed (the segments kept by
+        ``check(top=...)``, at most ``max_segments`` per language)."""
         out: list[str] = []
         bname = self.baseline.get("name", "?")
         tname = self.tokenizer.get("name", "?")
@@ -1292,8 +1301,9 @@ class CheckReport:
                 out.append(f"| {k} | {_cell(a)} | {_cell(b)} |")
             out.append("")
             out.extend(f"- {n}" for n in self.notes)
-            out.append("\nFix: check on the baseline's corpus and settings, or re-create the "
-                       "baseline (`tokeff baseline ...`) if the corpus changed on purpose.")
+            out.append("\nFix: check on the baseline's corpus and settings, or, if they changed "
+                       "on purpose, re-create the baseline:\n")
+            out.append(f"```\n{self.baseline.get('recreate') or 'tokeff baseline ...'}\n```")
             return "\n".join(out) + "\n"
         n = len(self.failures)
         if n:
@@ -1358,7 +1368,7 @@ class CheckReport:
                 if not segs:
                     continue
                 out.append(f"\n#### {la}: segments with the largest change\n")
-                for s in segs[:max_segments]:
+                for s in segs[:max_segments]:  # None: all
                     where = f" ({s.origin})" if s.origin else ""
                     text = s.text if len(s.text) <= 200 else s.text[:200] + "…"
                     out.append(f"- segment {s.index + 1}{where}: {s.before} → {s.after} tokens "
@@ -1439,7 +1449,8 @@ def _baseline_summary(base: Baseline) -> dict:
             "backend_version": t.get("backend_version"), "fingerprint": t.get("fingerprint"),
             "content_hash": t.get("content_hash"), "corpus": base.corpus.get("name"),
             "corpus_hash": base.corpus.get("hash"), "n_segments": base.corpus.get("n_segments"),
-            "langs": base.langs, "tokeff": base.data.get("tokeff"), "signature": sig}
+            "langs": base.langs, "tokeff": base.data.get("tokeff"), "signature": sig,
+            "recreate": base.command()}
 
 
 def _validate_thresholds(thresholds: list[Threshold], base: Baseline) -> None:
@@ -1536,18 +1547,28 @@ def check(baseline: Baseline | str | os.PathLike | Mapping, tokenizer: Tokenizer
                   bootstrap=int(s.get("bootstrap", 0)), seed=int(s.get("seed", 0)),
                   ci=float(s.get("ci", 0.95)), alpha=float(s.get("alpha", 2.5)),
                   workers=workers, progress=progress)
-    for la in corp.langs:
-        old_sig = base.signature(la)
-        new_sig = res.get(tok.name, la, base.metrics[0]).signature
-        for k, (a, b) in old_sig.differences(new_sig).items():
-            if k in COMPARABILITY_FIELDS and k != "corpus":  # same content hash: a rename
-                key = f"{k}@{la}" if k == "seg" else k
-                diffs[key] = (a, b)
+    # Compare the signatures of the gated numbers. Word-based metrics carry the segmenter in
+    # their signature, the others "n/a": a new jieba matters only where fertility is gated.
+    gated = {(la, t.metric) for t in rules for la in ([t.lang] if t.lang else base.langs)}
+    ungated_seg: dict[str, tuple] = {}
+    for row in base.results.rows:
+        new_sig = res.get(tok.name, row.lang, row.metric).signature
+        for k, (a, b) in row.signature.differences(new_sig).items():
+            if k not in COMPARABILITY_FIELDS or k == "corpus":  # same content hash: a rename
+                continue
+            if (row.lang, row.metric) not in gated:
+                if k == "seg":
+                    ungated_seg[row.lang] = (a, b)
+                continue
+            diffs[f"{k}@{row.lang}" if k == "seg" else k] = (a, b)
     if diffs:
         if any(k.startswith("seg@") for k in diffs):
-            notes.append("the word segmenter (or its version) differs from the baseline's; "
-                         "fertility and continued-word numbers would not be comparable")
+            notes.append("the word segmenter (or its version) differs from the baseline's, so "
+                         "word-based metrics (fertility, continued_words) are not comparable")
         return _not_comparable(base, diffs, rules, tok_info, notes)
+    for la, (a, b) in ungated_seg.items():
+        notes.append(f"the word segmenter of {la} differs from the baseline's ({a} vs {b}); "
+                     f"no word-based metric of {la} is gated, so the check went on")
 
     tok_info["signature"] = str(res.rows[0].signature) if res.rows else ""
     comparisons = _compare(base, res, tok.name, rules)
