@@ -132,8 +132,10 @@ def test_entry_loads_offline_with_known_ids(name: str) -> None:
     vocab, hello, zh_count = EXPECTED[name]
     tok = loaded(name)
     assert isinstance(tok, Tokenizer)
+    entry = C.get_entry(name)
     assert tok.name == name
-    assert tok.backend == C.get_entry(name).backend
+    assert tok.backend == entry.backend
+    assert (tok.origin, tok.developer, tok.family) == (entry.origin, entry.developer, entry.family)
     assert tok.vocab_size == vocab
     assert tok.encode("Hello world") == hello
     assert len(tok.encode(ZH)) == zh_count

@@ -234,10 +234,16 @@ class CatalogueEntry:
         return data
 
     def load(self) -> Tokenizer:
-        """Read, verify and build the tokenizer (offline); ``.name`` is the canonical name."""
+        """Read, verify and build the tokenizer (offline). ``.name`` is the canonical name, and
+        ``.origin``, ``.developer``, ``.family`` and ``.catalogue_entry`` are set."""
         data = self.read_vocab()
         tok = _BUILDERS[self.fmt](self, data)
         tok.name = self.name
+        # Facts the results record about a tokenizer (tokeff.measure reads these attributes).
+        tok.origin = self.origin  # type: ignore[attr-defined]
+        tok.developer = self.developer  # type: ignore[attr-defined]
+        tok.family = self.family  # type: ignore[attr-defined]
+        tok.catalogue_entry = self  # type: ignore[attr-defined]
         if self.required_normalization != "none":
             tok.required_normalization = self.required_normalization
             tok._fingerprint = None
