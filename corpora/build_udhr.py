@@ -1206,6 +1206,17 @@ def render_readme(info: dict, out: str) -> str:
       + ", ".join(f"`{c}` ({', '.join(sorted(chosen[c].partial, key=SEGMENT_IDS.index))})"
                   for c in ph_incl) + ". Compare them with care, "
       "and exclude them from per-segment comparisons of those segments.")
+    not_nfc = [(c, sum(not unicodedata.is_normalized("NFC", x) for x in seg[c]))
+               for c in langs]
+    not_nfc = [(c, n) for c, n in not_nfc if n]
+    w(f"* **Not in NFC.** {len(not_nfc)} languages have segments that are not in Unicode NFC "
+      "(decomposed accents, e.g. Vietnamese `a` + U+0300 instead of `à`): "
+      + ", ".join(f"`{c}` ({n} of {len(SEGMENT_IDS)})" for c, n in not_nfc)
+      + ". The texts are kept as published, and tokeff's default normalisation is none, so "
+      "tokenizers that do not normalise see the decomposed text (many more tokens for "
+      "`vie_Latn`) while those that apply NFC themselves (e.g. Qwen) do not. Measure with "
+      "`--normalization NFC` to compare the languages as composed text; the signature records "
+      "the choice.")
     swapped = [t for t in texts if any("inside the heading" in p for p in t.problems)]
     w(f"* **Body text in headings.** In {len(swapped)} texts the source's markup is "
       "shifted: an article's text is in its title and the next title is in the "
