@@ -72,12 +72,15 @@ class ProgressBar:
         self._write(f"{self.label}[{'#' * fill}{'.' * (self.width - fill)}] {self.done}/{total} "
                     f"{_secs(elapsed)}{eta}  {what}")
 
-    def _write(self, line: str) -> None:
-        cols = 79
+    def _cols(self) -> int:
         try:
-            cols = max(20, os.get_terminal_size(self.stream.fileno()).columns - 1)
+            cols = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
-            pass
+            cols = 0
+        return cols - 1 if cols >= 40 else 79  # some terminals report 0 columns
+
+    def _write(self, line: str) -> None:
+        cols = self._cols()
         self.stream.write("\r" + line[:cols].ljust(cols))
         self.stream.flush()
         self._shown = True
@@ -86,12 +89,7 @@ class ProgressBar:
         """Clear the line (the bar leaves nothing behind)."""
         with self._lock:
             if self.enabled and self._shown:
-                cols = 79
-                try:
-                    cols = max(20, os.get_terminal_size(self.stream.fileno()).columns - 1)
-                except (AttributeError, ValueError, OSError):
-                    pass
-                self.stream.write("\r" + " " * cols + "\r")
+                self.stream.write("\r" + " " * self._cols() + "\r")
                 self.stream.flush()
                 self._shown = False
 
@@ -141,12 +139,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.drilldown < 0:
         raise UsageError(f"--drilldown must be 0 or more, not {args.drilldown}")
     kw = _selection_kwargs(args)
-    # Load the tokenizers once: measure() uses them and the drill-down shows their boundaries.
-    toks = [get_tokenizer(t) for t in kw["tokenizers"]]
-    kw["tokenizers"] = toks
     n_langs = len(kw["langs"]) + (0 if kw["pivot"] in kw["langs"] else 1)
-    bar = ProgressBar(len(toks) * n_langs, quiet=args.quiet, label="tokeff report ")
+    bar = ProgressBar(len(kw["tokenizers"]) * n_langs, quiet=args.quiet, label="tokeff report ")
     try:
+        # Load the tokenizers once: measure() counts with them, the drill-down shows their
+        # token boundaries.
+        toks = []
+        for spec in kw["tokenizers"]:
+            bar.status(f"loading {getattr(spec, 'name', spec)}")
+            toks.append(get_tokenizer(spec))
+        kw["tokenizers"] = toks
         res = measure(progress=bar, **kw)
         if not args.no_plots:
             try:
