@@ -383,7 +383,7 @@ class Drilldown:
         s = (f"{self.tokenizer} on {self.lang}: the {len(self.items)} segment(s) with the "
              f"highest token premium over {self.pivot} (of {self.n_segments})")
         if self.overall is not None:
-            s += f"; overall parity {self.overall:.3g}"
+            s += f"; overall parity {self.overall:.3f}"
         return s
 
     def _repr_html_(self) -> str:

@@ -605,12 +605,14 @@ def _render_markdown(rep: Report) -> str:
         out += ["", "## All metrics"]
         for m in others:
             out += ["", _md_table(r, m)]
-    out += ["", "## Notes and signatures", ""]
-    out += [f"- {_md_escape(n)}" for n in rep.notes]
+    out += ["", "## Notes and signatures"]
+    items = [f"- {_md_escape(n)}" for n in rep.notes]
     na = sorted({f"{row.tokenizer} · {row.lang} · {row.metric}: {row.note}" for row in r.rows
                  if row.value is None and row.note})
     if na:
-        out.append(f"- {len(na)} value(s) not available: " + "; ".join(
+        items.append(f"- {len(na)} value(s) not available: " + "; ".join(
             _md_escape(n) for n in na[:30]) + ("; …" if len(na) > 30 else ""))
+    if items:
+        out += ["", *items]
     out += ["", "Signatures:", ""] + [f"- `{s}`" for s in r.signature_summary()]
     return "\n".join(out) + "\n"
