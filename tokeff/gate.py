@@ -1414,8 +1414,9 @@ def _load_check_corpus(base: Baseline, corpus: Corpus | str | None, split: str |
         return corpus
     spec = corpus or base.settings.get("corpus")
     if spec is None:
-        raise UsageError(f"baseline {base.source or ''} was made from an in-memory corpus "
-                         f"({base.corpus.get('name')!r}); pass it again (corpus=... / --corpus)")
+        raise UsageError(f"the baseline{' ' + base.source if base.source else ''} was made from "
+                         f"an in-memory corpus ({base.corpus.get('name')!r}); pass the corpus "
+                         f"again (corpus=... / --corpus)")
     if corpus is None and base.source and not _is_named_corpus(spec) and not Path(spec).exists():
         alt = Path(base.source).parent / spec
         if alt.exists():
@@ -1634,6 +1635,13 @@ def _compare(base: Baseline, res: Results, tok_name: str,
     return out
 
 
+def _token_texts(vocab: Vocabulary | None, ids: Sequence[int]) -> list[str]:
+    """Tokens as text; as ``#id`` when the vocabulary is not known."""
+    if vocab is None:
+        return [f"#{int(i)}" for i in ids]
+    return [vocab.token_text(i) for i in ids]
+
+
 def _explain(base: Baseline, tok: Tokenizer, tok_info: dict, res: Results, corp: Corpus,
              top: int) -> Explanation:
     old = base.tokenizer
@@ -1684,9 +1692,10 @@ def _explain(base: Baseline, tok: Tokenizer, tok_info: dict, res: Results, corp:
             used = [(e, usage[e.id]) for e in ex.vocab.removed if e.id in usage]
             ex.removed_in_use = sorted(used, key=lambda p: (-p[1], p[0].id))
         else:
-            ex.vocab_note = ("The vocabularies cannot be compared: "
-                             + ("the baseline holds no vocabulary" if old_vocab is None else
-                                f"backend {tok.backend} does not expose its vocabulary"))
+            why = (base.data.get("vocab", {}).get("unavailable", "the baseline holds none")
+                   if old_vocab is None else
+                   f"backend {tok.backend} does not expose its vocabulary as bytes")
+            ex.vocab_note = f"The vocabularies cannot be compared: {why}."
     for la in corp.langs:
         before = base.segment_tokens(la)
         after = res.counts[(tok.name, la)].tokens
@@ -1704,9 +1713,8 @@ def _explain(base: Baseline, tok: Tokenizer, tok_info: dict, res: Results, corp:
         items: list[SegmentChange] = []
         for i, text, ids_after in zip(order, texts, after_ids):
             ids_before = base.segment_ids(la, int(i))
-            bt = None if ids_before is None or old_vocab is None else \
-                [old_vocab.token_text(x) for x in ids_before]
-            at = None if vocab_now is None else [vocab_now.token_text(x) for x in ids_after]
+            bt = None if ids_before is None else _token_texts(old_vocab, ids_before)
+            at = _token_texts(vocab_now, ids_after)
             origin = corp.origins[la][int(i)] if corp.origins else None
             items.append(SegmentChange(la, int(i), origin, text, int(before[i]), int(after[i]),
                                        bt, at))
