@@ -3,25 +3,44 @@
 Per language, the text is prepared once (characters, UTF-8 bytes, word spans from the declared
 segmenter) and shared by every tokenizer. Per tokenizer x language, one batch encode gives token
 ids and byte spans; everything else is numpy over flat arrays, no Python loop per segment.
+
+Every per-segment count depends only on that segment's text, the tokenizer and the segmenter,
+so a language can be cut into *blocks* of consecutive segments that are counted independently
+(in parallel, on other machines, or read back from the on-disk cache) and concatenated: the
+result is the same arrays, bit for bit, as counting the language in one piece.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .corpora.model import Corpus
 from .segmenters import get_segmenter
-from .tokenizers.base import Tokenizer
+from .tokenizers.base import Tokenizer, TokenArrays
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cache import CountCache
 
 #: Arrays every Counts has (always available).
 BASE_FIELDS = ("tokens", "chars", "bytes", "byte_fallback")
 #: Arrays that may be missing (None) with a reason.
 OPTIONAL_FIELDS = ("words", "continued", "unk_chars")
+#: All per-segment arrays of a Counts, in a fixed order (the cache and the reducers use it).
+SEGMENT_FIELDS = ("tokens", "chars", "bytes", "byte_fallback", "words", "continued", "unk_chars")
+
+#: Content-defined blocks: a block ends after a segment whose crc32 is 0 modulo this (once the
+#: block has MIN_BLOCK segments), or when it reaches MAX_BLOCK segments. Boundaries depend only
+#: on the text, so the same segments give the same blocks (and cache entries) in every run, and
+#: an edit or insertion only changes the blocks around it.
+BLOCK_MODULUS = 512
+MIN_BLOCK = 256
+MAX_BLOCK = 2048
 
 
 @dataclass
@@ -43,11 +62,15 @@ class LangText:
 
 @dataclass
 class Counts:
-    """Per-segment counts of one tokenizer on one language (all int64 arrays of equal length).
+    """Per-segment counts of one tokenizer on one language (integer arrays of equal length).
 
     ``words``/``continued`` are None when the language has no word segmenter (see
     ``na_reasons``); ``continued``/``unk_chars`` are None when the tokenizer gives no offsets.
     ``token_ids``/``token_freqs`` are the distinct token ids used and how often.
+
+    Arrays are int64, except after :meth:`compact` (streamed corpora), where each is the
+    smallest signed integer type that holds its values; sums are the same either way (numpy
+    accumulates small integer types in int64).
     """
 
     tokenizer: str
@@ -69,21 +92,86 @@ class Counts:
     def n_segments(self) -> int:
         return int(len(self.tokens))
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays (bytes)."""
+        arrays = [getattr(self, f) for f in SEGMENT_FIELDS] + [self.token_ids, self.token_freqs]
+        return sum(int(a.nbytes) for a in arrays if a is not None)
+
     def concat(self, other: Counts) -> Counts:
         """Counts of this shard followed by another shard of the same tokenizer and language."""
-        def cat(a, b):
-            return None if a is None or b is None else np.concatenate([a, b])
+        return concat_counts([self, other])
 
-        ids = np.concatenate([self.token_ids, other.token_ids])
-        fr = np.concatenate([self.token_freqs, other.token_freqs])
-        uids, inv = np.unique(ids, return_inverse=True)
-        freqs = np.bincount(inv.reshape(-1), weights=fr, minlength=len(uids)).astype(np.int64)
-        return Counts(self.tokenizer, self.lang, cat(self.tokens, other.tokens),
-                      cat(self.chars, other.chars), cat(self.bytes, other.bytes),
-                      cat(self.byte_fallback, other.byte_fallback), cat(self.words, other.words),
-                      cat(self.continued, other.continued), cat(self.unk_chars, other.unk_chars),
-                      uids, freqs, self.vocab_size, self.segmenter,
-                      {**other.na_reasons, **self.na_reasons})
+    def compact(self) -> Counts:
+        """The same counts with each array in the smallest signed integer type that holds it."""
+        kw = {f: _compact(getattr(self, f)) for f in SEGMENT_FIELDS}
+        return Counts(self.tokenizer, self.lang, token_ids=_compact(self.token_ids),
+                      token_freqs=_compact(self.token_freqs), vocab_size=self.vocab_size,
+                      segmenter=self.segmenter, na_reasons=dict(self.na_reasons), **kw)
+
+    def equals(self, other: Counts) -> bool:
+        """Same tokenizer, language, segmenter, reasons and the same values in every array."""
+        if (self.tokenizer, self.lang, self.segmenter, self.vocab_size, self.na_reasons) != \
+                (other.tokenizer, other.lang, other.segmenter, other.vocab_size,
+                 other.na_reasons):
+            return False
+        for f in SEGMENT_FIELDS + ("token_ids", "token_freqs"):
+            a, b = getattr(self, f), getattr(other, f)
+            if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+                return False
+        return True
+
+
+def _compact(a: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return None
+    if len(a) == 0:
+        return a.astype(np.int16)
+    lo, hi = int(a.min()), int(a.max())
+    for dt in (np.int16, np.int32):
+        info = np.iinfo(dt)
+        if info.min <= lo and hi <= info.max:
+            return a.astype(dt)
+    return a.astype(np.int64, copy=False)
+
+
+def _cat(arrays: list[np.ndarray | None]) -> np.ndarray | None:
+    if any(a is None for a in arrays):
+        return None
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays)
+
+
+def concat_counts(parts: Sequence[Counts]) -> Counts:
+    """Counts of consecutive shards of one tokenizer and language, in order, as one Counts.
+
+    Per-segment arrays are concatenated; token frequencies are summed per id. Reasons for
+    "not available" are merged (the first shard's wording wins).
+    """
+    if not parts:
+        raise ValueError("concat_counts needs at least one Counts")
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    for p in parts[1:]:
+        if (p.tokenizer, p.lang) != (first.tokenizer, first.lang):
+            raise ValueError(f"cannot concatenate counts of {p.tokenizer}/{p.lang} to "
+                             f"{first.tokenizer}/{first.lang}")
+        if p.segmenter != first.segmenter:
+            raise ValueError(f"cannot concatenate counts made with segmenter {p.segmenter!r} "
+                             f"to counts made with {first.segmenter!r} ({first.lang})")
+    arrays = {f: _cat([getattr(p, f) for p in parts]) for f in SEGMENT_FIELDS}
+    ids = np.concatenate([p.token_ids for p in parts])
+    fr = np.concatenate([p.token_freqs for p in parts])
+    uids, inv = np.unique(ids, return_inverse=True)
+    freqs = np.bincount(inv.reshape(-1), weights=fr, minlength=len(uids)).astype(np.int64)
+    na: dict[str, str] = {}
+    for p in reversed(parts):
+        na.update(p.na_reasons)
+    return Counts(first.tokenizer, first.lang, token_ids=uids.astype(np.int64),
+                  token_freqs=freqs, vocab_size=first.vocab_size, segmenter=first.segmenter,
+                  na_reasons=na, **arrays)
 
 
 def prepare_text(lang: str, texts: Sequence[str], segmenter: str | None) -> LangText:
@@ -114,10 +202,31 @@ def prepare_text(lang: str, texts: Sequence[str], segmenter: str | None) -> Lang
     return lt
 
 
-def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
-    """Count one tokenizer on one prepared language."""
+def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True) -> TokenArrays:
+    """The backend part of :func:`count`: one batch encode (it needs no segmentation)."""
+    return tok.encode_arrays(texts, spans=spans)
+
+
+def _sorted(a: np.ndarray) -> np.ndarray:
+    # Token spans of one text come in order, so the global arrays are usually sorted already.
+    if len(a) < 2 or bool(np.all(a[1:] >= a[:-1])):
+        return a
+    return np.sort(a)
+
+
+def _id_freqs(ids: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ids (ascending) and their counts; same output as ``np.unique(return_counts)``."""
+    if len(ids) and len(ids) * 8 >= vocab_size and int(ids.min()) >= 0 and \
+            int(ids.max()) < 4 * max(vocab_size, 1):
+        bc = np.bincount(ids)
+        uids = np.flatnonzero(bc)
+        return uids, bc[uids]
+    return np.unique(ids, return_counts=True)
+
+
+def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
+    """The numpy part of :func:`count`: align an encoding with a prepared language."""
     n = len(lt.texts)
-    arrays = tok.encode_arrays(lt.texts, spans=spans)
     lengths = arrays.lengths
     if len(lengths) != n:
         raise RuntimeError(f"tokenizer {tok.name!r} returned {len(lengths)} encodings for "
@@ -126,9 +235,13 @@ def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
     tok_seg = np.repeat(np.arange(n), lengths)
     mask = tok.byte_fallback_mask()
     in_vocab = ids < len(mask)
-    bf = np.bincount(tok_seg[in_vocab], weights=mask[ids[in_vocab]],
-                     minlength=n).astype(np.int64)
-    uids, freqs = np.unique(ids, return_counts=True)
+    if bool(in_vocab.all()):
+        bf = np.bincount(tok_seg, weights=mask[ids], minlength=n).astype(np.int64)
+    else:
+        bf = np.bincount(tok_seg[in_vocab], weights=mask[ids[in_vocab]],
+                         minlength=n).astype(np.int64)
+    vocab_size = int(tok.vocab_size)
+    uids, freqs = _id_freqs(ids, vocab_size)
     na: dict[str, str] = {}
     continued = unk = None
     if arrays.has_spans:
@@ -142,8 +255,8 @@ def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
             unk = np.zeros(n, dtype=np.int64)
         if lt.words is not None:
             nonempty = ge > gs
-            s_sorted = np.sort(gs[nonempty])
-            e_sorted = np.sort(ge[nonempty])
+            s_sorted = _sorted(gs[nonempty])
+            e_sorted = _sorted(ge[nonempty])
             # Tokens overlapping word [ws, we): #(start < we) - #(end <= ws).
             overlap = np.searchsorted(s_sorted, lt.word_ends, side="left") - \
                 np.searchsorted(e_sorted, lt.word_starts, side="right")
@@ -156,32 +269,176 @@ def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
         na["fertility"] = na["continued_words"] = f"no word segmenter for {lt.lang}"
     return Counts(tok.name, lt.lang, lengths.astype(np.int64), lt.chars, lt.bytes, bf,
                   lt.words, continued, unk, uids.astype(np.int64), freqs.astype(np.int64),
-                  int(tok.vocab_size), lt.segmenter, na)
+                  vocab_size, lt.segmenter, na)
+
+
+def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
+    """Count one tokenizer on one prepared language."""
+    return combine(tok, lt, encode(tok, lt.texts, spans=spans))
+
+
+# -- blocks ------------------------------------------------------------------------------------
+
+def plan_blocks(texts: Sequence[str], *, max_block: int | None = None) -> list[tuple[int, int]]:
+    """Cut a language's segments into content-defined blocks ``[(start, stop), ...]``.
+
+    A block ends after a segment whose UTF-8 crc32 is 0 modulo :data:`BLOCK_MODULUS` (once it
+    has :data:`MIN_BLOCK` segments) or at ``max_block`` segments (default :data:`MAX_BLOCK`).
+
+    >>> plan_blocks(["a"] * 5000)[:2]
+    [(0, 2048), (2048, 4096)]
+    """
+    n = len(texts)
+    cap = max(1, max_block or MAX_BLOCK)
+    lo = min(MIN_BLOCK, cap)
+    if n <= lo:
+        return [(0, n)] if n else []
+    crc = zlib.crc32
+    marks = [i + 1 for i, s in enumerate(texts) if crc(s.encode("utf-8", "surrogatepass"))
+             % BLOCK_MODULUS == 0]
+    out: list[tuple[int, int]] = []
+    start = 0
+    mi = 0
+    while start < n:
+        limit = min(start + cap, n)
+        stop = limit
+        while mi < len(marks) and marks[mi] < start + lo:
+            mi += 1
+        if mi < len(marks) and marks[mi] <= limit:
+            stop = marks[mi]
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def segmenter_signatures(segmenters: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The signature (name, version, settings) of each language's segmenter."""
+    return {lang: (get_segmenter(name).signature if name is not None else None)
+            for lang, name in segmenters.items()}
+
+
+@dataclass
+class Job:
+    """Count some tokenizers on one block of one language (what a worker does)."""
+
+    lang: str
+    start: int
+    stop: int
+    texts: list[str]
+    segmenter: str | None
+    tok_indices: list[int]
+
+
+def run_job(job: Job, tokenizers: Sequence[Tokenizer], spans: bool) -> list[Counts]:
+    """Prepare a block once and count every tokenizer of the job on it (serially)."""
+    lt = prepare_text(job.lang, job.texts, job.segmenter)
+    return [count(tokenizers[i], lt, spans=spans) for i in job.tok_indices]
 
 
 def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[str, str | None],
               *, spans: bool = True, workers: int | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[tuple[str, str], Counts]:
+              progress: Callable[[str], None] | None = None,
+              cache: CountCache | bool | str | os.PathLike | None = None,
+              executor: Any = None, block_size: int | None = None,
+              ) -> dict[tuple[str, str], Counts]:
     """Count every tokenizer on every language of the corpus.
 
-    Languages are prepared (and segmented) once; tasks run on a thread pool (the backends release
-    the GIL while encoding, so both cores are used).
+    Each language is cut into content-defined blocks (:func:`plan_blocks`); a block is
+    prepared (and segmented) once and shared by every tokenizer. Blocks found in the cache
+    (``cache``: True, a directory or a :class:`tokeff.cache.CountCache`) are read, the others
+    counted by ``executor``: ``"threads"`` (default: a pool of ``workers`` threads; the
+    backends release the GIL while encoding), ``"processes"``, ``"serial"``, or any
+    :class:`concurrent.futures.Executor`. Results do not depend on any of these choices.
     """
-    workers = workers or min(4, os.cpu_count() or 1)
+    from .cache import resolve_cache
+    from .parallel import get_runner
+
+    if hasattr(corpus, "iter_chunks"):  # a StreamingCorpus: chunk by chunk
+        from .streaming import count_stream
+
+        return count_stream(corpus, tokenizers, segmenters, spans=spans,  # type: ignore[arg-type]
+                            workers=workers, progress=progress, cache=cache, executor=executor)
+    toks = list(tokenizers)
     langs = corpus.langs
+    store = resolve_cache(cache)
+    seg_names = {lang: segmenters.get(lang) for lang in langs}
+    out_parts: dict[tuple[int, str], list[Counts | None]] = {}
+    jobs: list[Job] = []
+    keys: dict[tuple[int, str, int], str] = {}
+    block_index: dict[tuple[str, int], int] = {}
+    sigs = segmenter_signatures(seg_names) if store is not None else {}
+    for lang in langs:
+        texts = corpus.segments[lang]
+        blocks = plan_blocks(texts, max_block=block_size)
+        for ti in range(len(toks)):
+            out_parts[(ti, lang)] = [None] * len(blocks)
+        for bi, (a, b) in enumerate(blocks):
+            block_index[(lang, a)] = bi
+            missing = list(range(len(toks)))
+            if store is not None:
+                digest = store.block_digest(texts[a:b])
+                missing = []
+                for ti, t in enumerate(toks):
+                    key = store.key(t, sigs[lang], spans, digest)
+                    keys[(ti, lang, bi)] = key
+                    hit = store.get(key, tokenizer=t.name, lang=lang, vocab_size=t.vocab_size)
+                    if hit is None:
+                        missing.append(ti)
+                    else:
+                        out_parts[(ti, lang)][bi] = hit
+            if missing:
+                jobs.append(Job(lang, a, b, texts[a:b], seg_names[lang], missing))
+
+    remaining = {k: sum(p is None for p in v) for k, v in out_parts.items()}
+
+    def done(ti: int, lang: str) -> None:
+        if progress:
+            progress(f"{toks[ti].name} {lang}")
+
+    for (ti, lang), left in remaining.items():
+        if left == 0:
+            done(ti, lang)
+    if jobs:
+        runner = get_runner(executor, workers)
+        for job, ti, c in runner.run(jobs, toks, spans):
+            bi = block_index[(job.lang, job.start)]
+            out_parts[(ti, job.lang)][bi] = c
+            if store is not None:
+                store.put(keys[(ti, job.lang, bi)], c)
+            remaining[(ti, job.lang)] -= 1
+            if remaining[(ti, job.lang)] == 0:
+                done(ti, job.lang)
     out: dict[tuple[str, str], Counts] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        prepared = dict(zip(langs, pool.map(
-            lambda lang: prepare_text(lang, corpus.segments[lang], segmenters.get(lang)), langs)))
-        tasks = [(t, lang) for t in tokenizers for lang in langs]
-
-        def run(task):
-            t, lang = task
-            c = count(t, prepared[lang], spans=spans)
-            if progress:
-                progress(f"{t.name} {lang}")
-            return c
-
-        for (t, lang), c in zip(tasks, pool.map(run, tasks)):
-            out[(t.name, lang)] = c
+    for ti, t in enumerate(toks):
+        for lang in langs:
+            parts = out_parts[(ti, lang)]
+            if not parts:  # a corpus with no segments: count the empty language directly
+                parts = [count(t, prepare_text(lang, [], seg_names[lang]), spans=spans)]
+            out[(t.name, lang)] = concat_counts(parts)  # type: ignore[arg-type]
+    share_language_arrays(out)
     return out
+
+
+def share_language_arrays(counts: Mapping[tuple[str, str], Counts]) -> None:
+    """Make equal per-language arrays (chars, bytes, words) one shared array across tokenizers.
+
+    Counting a language in one piece shares them naturally; after concatenating blocks this
+    restores the sharing (less memory, and the bootstrap sees one column instead of many).
+    """
+    first: dict[tuple[str, str], np.ndarray] = {}
+    for (_, lang), c in counts.items():
+        for f in ("chars", "bytes", "words"):
+            a = getattr(c, f)
+            if a is None:
+                continue
+            ref = first.setdefault((lang, f), a)
+            if ref is not a and ref.dtype == a.dtype and np.array_equal(ref, a):
+                setattr(c, f, ref)
+
+
+def iter_blocks(corpus: Corpus, *, max_block: int | None = None
+                ) -> Iterable[tuple[str, int, int]]:
+    """``(lang, start, stop)`` of every block of the corpus, language by language."""
+    for lang in corpus.langs:
+        for a, b in plan_blocks(corpus.segments[lang], max_block=max_block):
+            yield lang, a, b

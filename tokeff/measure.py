@@ -15,6 +15,7 @@ from .langs import resolve_lang
 from .metrics import DEFAULT_METRICS, METRICS, Bootstrap, metric_value, ratio_arrays
 from .results import Results, Row, Signature
 from .segmenters import resolve_segmenters
+from .streaming import StreamingCorpus, open_stream
 from .tokenizers import Tokenizer, get_tokenizer
 
 AGGREGATIONS = ("totals", "document")
@@ -33,12 +34,20 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
             segmenters: Mapping[str, str | None] | None = None, normalization: str = "none",
             split: str | None = None, aggregation: str = "totals", bootstrap: int = 1000,
             seed: int = 0, ci: float = 0.95, alpha: float = 2.5, workers: int | None = None,
-            progress: Callable[[str], None] | None = None) -> Results:
+            progress: Callable[[str], None] | None = None, cache: object = None,
+            executor: object = None, chunk_size: int | None = None) -> Results:
     """Measure tokenizers on a parallel corpus.
 
     Every tokenizer is run on every language; the pivot language (for ``parity``) is measured
     too. Ratio metrics get a 95% paired bootstrap CI (``bootstrap`` resamples of the aligned
     segments, the same resample for every tokenizer and language; 0 turns it off).
+
+    Performance options never change a number: ``cache`` (True, False, a directory; default
+    ``$TOKEFF_CACHE``) reuses per-segment counts from disk (:mod:`tokeff.cache`); ``executor``
+    (``"threads"``, ``"processes"``, ``"serial"``, a ``concurrent.futures.Executor`` or a Dask
+    ``distributed.Client``) and ``workers`` choose where counting runs; ``chunk_size`` streams
+    the corpus from its files in chunks of that many aligned segments, keeping only compact
+    count arrays in memory (:mod:`tokeff.streaming`).
 
     >>> res = measure("udhr", ["cl100k_base"], langs=["en", "zh"])  # doctest: +SKIP
     >>> res.value("cl100k_base", "zho_Hans", "parity")  # doctest: +SKIP
@@ -67,7 +76,13 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
             and "parity" in metric_list):
         raise UsageError(f"pivot language {pivot_code} is not in corpus {corpus.name!r}; choose "
                          f"another pivot (--pivot) or leave out the parity metric")
-    if isinstance(corpus, Corpus):
+    if chunk_size is not None or isinstance(corpus, StreamingCorpus):
+        if aggregation == "document":
+            raise UsageError("aggregation='document' needs the whole corpus in memory; "
+                             "leave out chunk_size (or use aggregation='totals')")
+        corp = open_stream(corpus, split=split, langs=wanted, normalization=normalization,
+                           chunk_size=chunk_size)
+    elif isinstance(corpus, Corpus):
         corp = corpus.select(wanted, normalization=normalization)
     else:
         corp = load_corpus(corpus, split=split, langs=wanted, normalization=normalization)
@@ -89,7 +104,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     seg_names = resolve_segmenters(corp.langs, segmenters)
     need_spans = any(m in metric_list for m in ("continued_words", "unk_rate"))
     counts = count_all(corp, all_toks, seg_names, spans=need_spans, workers=workers,
-                       progress=progress)
+                       progress=progress, cache=cache, executor=executor)
     boot = Bootstrap(n_resamples=bootstrap if aggregation == "totals" else 0, seed=seed, level=ci)
     rows = _rows(corp, toks, ref_tok, counts, metric_list, pivot_code, boot, aggregation, alpha)
     meta = {

@@ -1,0 +1,356 @@
+"""On-disk cache of per-segment counts, so that a repeated run costs a fraction of a cold one.
+
+An entry holds the counts of one tokenizer on one block of segments (see
+:func:`tokeff.counting.plan_blocks`). Its key is a sha256 over everything the counts depend on:
+
+- the tokenizer fingerprint (vocabulary, merges, normaliser, backend name and version),
+- the segmenter signature (name, version, settings) or "none",
+- whether token offsets were asked for,
+- the sha256 of the block's segments (after corpus normalisation),
+- the tokeff version and the entry format version.
+
+Entries are separate files written to a temporary name and renamed into place, so concurrent
+runs never see half an entry and never block each other (two writers of the same key write the
+same bytes). Every entry ends with a sha256 of its content and repeats its own key; an entry
+that is truncated, corrupted or misplaced is reported (logger ``tokeff.cache``), deleted and
+counted again, never used.
+
+Location: ``cache=PATH``, else ``$TOKEFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/tokeff``, else
+``~/.cache/tokeff``. Clear it with :func:`clear` or ``tokeff cache clear``.
+
+>>> import tokeff
+>>> res = tokeff.measure("udhr", ["cl100k_base"], cache=True)  # doctest: +SKIP
+>>> tokeff.cache.info()["entries"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import struct
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .counting import SEGMENT_FIELDS, Counts
+from .errors import UsageError
+
+__all__ = ["CountCache", "default_dir", "resolve_cache", "clear", "info", "add_command",
+           "FORMAT_VERSION"]
+
+log = logging.getLogger("tokeff.cache")
+
+FORMAT_VERSION = 1
+MAGIC = b"TOKEFF-COUNTS\x00\x00\x01"  # 16 bytes; the last byte is FORMAT_VERSION
+_SUFFIX = ".tkc"
+_DTYPES = {"i2": np.int16, "i4": np.int32, "i8": np.int64}
+_ARRAYS = SEGMENT_FIELDS + ("token_ids", "token_freqs")
+
+
+class CorruptEntry(Exception):
+    """An entry that failed validation (the reason is the message)."""
+
+
+def default_dir() -> Path:
+    """Where the cache lives unless told otherwise (see the module docstring)."""
+    env = os.environ.get("TOKEFF_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "tokeff"
+
+
+def _small(a: np.ndarray) -> tuple[str, np.ndarray]:
+    if len(a) == 0:
+        return "i2", a.astype(np.int16)
+    lo, hi = int(a.min()), int(a.max())
+    for code in ("i2", "i4"):
+        info = np.iinfo(_DTYPES[code])
+        if info.min <= lo and hi <= info.max:
+            return code, a.astype(_DTYPES[code])
+    return "i8", a.astype(np.int64)
+
+
+def encode_entry(key: str, c: Counts) -> bytes:
+    """The bytes of a cache entry for counts ``c`` under ``key``."""
+    meta: dict[str, Any] = {"key": key, "tokeff": __version__, "segmenter": c.segmenter,
+                            "n": c.n_segments, "has_spans": c.unk_chars is not None,
+                            "arrays": []}
+    chunks: list[bytes] = []
+    for name in _ARRAYS:
+        a = getattr(c, name)
+        if a is None:
+            meta["arrays"].append([name, None, 0])
+            continue
+        code, small = _small(np.asarray(a))
+        meta["arrays"].append([name, code, int(len(small))])
+        chunks.append(np.ascontiguousarray(small).astype(small.dtype.newbyteorder("<"),
+                                                          copy=False).tobytes())
+    header = json.dumps(meta, separators=(",", ":"), sort_keys=True).encode()
+    body = MAGIC + struct.pack("<I", len(header)) + header + b"".join(chunks)
+    return body + hashlib.sha256(body).digest()
+
+
+def decode_entry(data: bytes, key: str) -> tuple[dict[str, Any], dict[str, np.ndarray | None]]:
+    """Validate an entry and return its header and int64 arrays; raise CorruptEntry if bad."""
+    if len(data) < len(MAGIC) + 4 + 32:
+        raise CorruptEntry(f"truncated ({len(data)} bytes)")
+    if data[:len(MAGIC)] != MAGIC:
+        raise CorruptEntry("not a tokeff counts entry of this format version")
+    body, digest = data[:-32], data[-32:]
+    if hashlib.sha256(body).digest() != digest:
+        raise CorruptEntry("checksum mismatch (truncated or corrupted)")
+    (hlen,) = struct.unpack_from("<I", body, len(MAGIC))
+    pos = len(MAGIC) + 4
+    try:
+        meta = json.loads(body[pos:pos + hlen])
+    except ValueError:
+        raise CorruptEntry("unreadable header") from None
+    if meta.get("key") != key:
+        raise CorruptEntry("entry holds another key (misplaced file)")
+    pos += hlen
+    arrays: dict[str, np.ndarray | None] = {}
+    n = int(meta["n"])
+    for name, code, length in meta["arrays"]:
+        if code is None:
+            arrays[name] = None
+            continue
+        if code not in _DTYPES:
+            raise CorruptEntry(f"unknown array type {code!r}")
+        dt = np.dtype(_DTYPES[code]).newbyteorder("<")
+        end = pos + int(length) * dt.itemsize
+        if end > len(body):
+            raise CorruptEntry("array data shorter than its header says")
+        arrays[name] = np.frombuffer(body, dtype=dt, count=int(length), offset=pos).astype(
+            np.int64)
+        pos = end
+    if pos != len(body):
+        raise CorruptEntry("trailing bytes after the arrays")
+    if set(arrays) != set(_ARRAYS):
+        raise CorruptEntry("arrays missing")
+    for name in SEGMENT_FIELDS:
+        a = arrays[name]
+        if a is not None and len(a) != n:
+            raise CorruptEntry(f"{name} has {len(a)} values for {n} segments")
+    for name in ("tokens", "chars", "bytes", "byte_fallback"):
+        if arrays[name] is None:
+            raise CorruptEntry(f"{name} missing")
+    ids, fr = arrays["token_ids"], arrays["token_freqs"]
+    if ids is None or fr is None or len(ids) != len(fr) or \
+            int(fr.sum()) != int(arrays["tokens"].sum()):  # type: ignore[union-attr]
+        raise CorruptEntry("token frequencies do not add up to the token counts")
+    return meta, arrays
+
+
+def block_digest(texts: Sequence[str]) -> str:
+    """sha256 over a block's segments (UTF-8, each followed by 0x1F) and their number."""
+    h = hashlib.sha256(f"{len(texts)}\x1e".encode())
+    h.update("\x1f".join(texts).encode("utf-8", "surrogatepass"))
+    h.update(b"\x1f")
+    return h.hexdigest()
+
+
+class CountCache:
+    """A directory of count entries (see the module docstring).
+
+    ``stats`` counts hits, misses, entries written and corrupt entries found in this process.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.root = Path(path).expanduser() if path is not None else default_dir()
+        self.dir = self.root / f"counts-v{FORMAT_VERSION}"
+        self.stats = {"hits": 0, "misses": 0, "writes": 0, "corrupt": 0, "skipped": 0}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<CountCache {str(self.root)!r}>"
+
+    block_digest = staticmethod(block_digest)
+
+    @staticmethod
+    def cacheable(tok: Any) -> bool:
+        """Only tokenizers with a content fingerprint: a user object without ``fingerprint()``
+        could change without its key changing."""
+        try:
+            return not str(tok.content_hash()).startswith("unfingerprinted")
+        except Exception:
+            return False
+
+    def key(self, tok: Any, segmenter: str | None, spans: bool, digest: str) -> str:
+        """The entry key of a tokenizer on a block (hex sha256); "" when not cacheable."""
+        if not self.cacheable(tok):
+            return ""
+        h = hashlib.sha256()
+        for part in (f"tokeff-counts-v{FORMAT_VERSION}", __version__, tok.fingerprint(),
+                     segmenter or "none", "spans" if spans else "nospans", digest):
+            h.update(part.encode() + b"\0")
+        return h.hexdigest()
+
+    def path_of(self, key: str) -> Path:
+        return self.dir / key[:2] / (key + _SUFFIX)
+
+    def _bump(self, what: str) -> None:
+        with self._lock:
+            self.stats[what] += 1
+
+    def get(self, key: str, *, tokenizer: str, lang: str, vocab_size: int) -> Counts | None:
+        """The counts stored under ``key`` (named for this run), or None (missing or corrupt:
+        a corrupt entry is deleted so that it is rebuilt)."""
+        if not key:
+            self._bump("skipped")
+            return None
+        p = self.path_of(key)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            self._bump("misses")
+            return None
+        except OSError as e:
+            log.warning("tokeff cache: cannot read %s (%s); counting again", p, e.strerror)
+            self._bump("misses")
+            return None
+        try:
+            meta, arrays = decode_entry(data, key)
+        except CorruptEntry as e:
+            log.warning("tokeff cache: entry %s is corrupt (%s); it is removed and counted "
+                        "again", p, e)
+            self._bump("corrupt")
+            self._bump("misses")
+            try:
+                p.unlink()
+            except OSError:
+                pass
+            return None
+        self._bump("hits")
+        # Reasons are rebuilt (they name the tokenizer and language of this run).
+        na: dict[str, str] = {}
+        if not meta["has_spans"]:
+            reason = f"tokenizer {tokenizer} gives no token offsets"
+            na["continued_words"] = reason
+            na["unk_rate"] = reason
+        if arrays["words"] is None:
+            na["fertility"] = na["continued_words"] = f"no word segmenter for {lang}"
+        return Counts(tokenizer, lang, token_ids=arrays.pop("token_ids"),  # type: ignore[arg-type]
+                      token_freqs=arrays.pop("token_freqs"),  # type: ignore[arg-type]
+                      vocab_size=int(vocab_size), segmenter=meta["segmenter"], na_reasons=na,
+                      **arrays)  # type: ignore[arg-type]
+
+    def put(self, key: str, c: Counts) -> None:
+        """Store counts atomically (best effort: a cache that cannot be written is skipped)."""
+        if not key:
+            return
+        p = self.path_of(key)
+        data = encode_entry(key, c)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, p)
+        except OSError as e:
+            log.warning("tokeff cache: cannot write %s (%s); continuing without it", p,
+                        e.strerror)
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            return
+        self._bump("writes")
+
+    def entries(self) -> list[Path]:
+        if not self.dir.is_dir():
+            return []
+        return sorted(self.dir.glob(f"*/*{_SUFFIX}"))
+
+    def info(self) -> dict[str, Any]:
+        """Location, number of entries and their total size."""
+        files = self.entries()
+        size = 0
+        for f in files:
+            try:
+                size += f.stat().st_size
+            except OSError:
+                pass
+        return {"path": str(self.root), "entries": len(files), "bytes": size,
+                "format": FORMAT_VERSION, "tokeff": __version__}
+
+    def clear(self) -> int:
+        """Remove every entry (and leftovers of interrupted writes); returns entries removed."""
+        n = len(self.entries())
+        if self.root.is_dir():
+            for sub in self.root.glob("counts-v*"):
+                shutil.rmtree(sub, ignore_errors=True)
+        return n
+
+
+def resolve_cache(cache: Any) -> CountCache | None:
+    """``cache=`` of :func:`tokeff.measure`: True (the default location), False (off), a
+    directory, a :class:`CountCache`, or None: on when ``$TOKEFF_CACHE`` is 1/true/yes/on
+    (or names a directory), else off."""
+    if cache is None:
+        env = os.environ.get("TOKEFF_CACHE", "").strip()
+        if env.lower() in ("", "0", "false", "no", "off"):
+            return None
+        cache = True if env.lower() in ("1", "true", "yes", "on") else env
+    if cache is False:
+        return None
+    if cache is True:
+        return CountCache()
+    if isinstance(cache, CountCache):
+        return cache
+    if isinstance(cache, (str, os.PathLike)):
+        return CountCache(cache)
+    raise UsageError(f"cache must be True, False, a directory or a CountCache, not {cache!r}")
+
+
+def clear(path: str | os.PathLike | None = None) -> int:
+    """Remove every cached count (at ``path`` or the default location); returns how many.
+
+    >>> import tokeff.cache
+    >>> tokeff.cache.clear()  # doctest: +SKIP
+    """
+    return CountCache(path).clear()
+
+
+def info(path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Where the cache is, how many entries it holds and their size in bytes."""
+    return CountCache(path).info()
+
+
+# -- CLI: tokeff cache clear|info ---------------------------------------------------------------
+
+def add_command(sub, add_selection) -> tuple[str, Any]:
+    p = sub.add_parser("cache", help="show or clear the on-disk cache of counts",
+                       description="Show (info) or clear the on-disk cache of per-segment "
+                                   "counts. Example: tokeff cache info")
+    p.add_argument("action", choices=("info", "clear"))
+    p.add_argument("--dir", default=None,
+                   help="cache directory (default: $TOKEFF_CACHE_DIR or ~/.cache/tokeff)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    return "cache", cmd_cache
+
+
+def cmd_cache(args) -> int:
+    from .cli import EXIT_OK, write_output
+
+    c = CountCache(args.dir)
+    if args.action == "clear":
+        n = c.clear()
+        result: dict[str, Any] = {"path": str(c.root), "removed": n}
+    else:
+        result = c.info()
+    if args.format == "json":
+        write_output(json.dumps(result, indent=1), None)
+    else:
+        width = max(map(len, result))
+        write_output("\n".join(f"{k.ljust(width)}  {v}" for k, v in result.items()), None)
+    return EXIT_OK

@@ -1,0 +1,232 @@
+"""Local executors for counting: a thread pool (default), worker processes, or in-line.
+
+A *runner* takes counting jobs (one block of one language, some tokenizers) and yields
+``(job, tokenizer_index, Counts)`` as they finish, in any order; :func:`tokeff.counting.count_all`
+puts the pieces back in corpus order, so results never depend on the runner or on timing.
+
+Threads are the default: tiktoken, Hugging Face ``tokenizers`` and sentencepiece release the GIL
+while they encode, so a pool of threads keeps both cores busy without copying text or
+tokenizers. Within a thread pool, a block's text is prepared (segmented) once while the
+tokenizers already encode it, and the Python-heavy segmentation of one block overlaps with
+encoding of others. ``"processes"`` runs whole jobs in worker processes (tokenizers are pickled
+to each worker once); it helps only with tokenizers or segmenters that hold the GIL.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from typing import Any, Protocol
+
+from .counting import Counts, Job, combine, encode, prepare_text, run_job
+from .errors import UsageError
+from .tokenizers.base import Tokenizer
+
+__all__ = ["Runner", "SerialRunner", "ThreadRunner", "ProcessRunner", "ExecutorRunner",
+           "get_runner", "EXECUTORS", "default_workers"]
+
+EXECUTORS = ("threads", "processes", "serial")
+
+
+def default_workers() -> int:
+    """Worker count when none is given: the CPUs this process may use (at most 8)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(8, n))
+
+
+class Runner(Protocol):
+    def run(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
+            spans: bool) -> Iterator[tuple[Job, int, Counts]]: ...
+
+
+class SerialRunner:
+    """Everything in the calling thread (for debugging and as a reference)."""
+
+    def run(self, jobs, tokenizers, spans):
+        for job in jobs:
+            for ti, c in zip(job.tok_indices, run_job(job, tokenizers, spans)):
+                yield job, ti, c
+
+
+def _releases_gil_in_one_call(tok: Tokenizer) -> bool:
+    # A batch encoded by one long native call (no Python work per segment) overlaps best with
+    # Python-heavy segmentation running in another thread. Only an ordering hint.
+    return getattr(tok, "backend", "") in ("tokenizers", "sentencepiece")
+
+
+class ThreadRunner:
+    """A pool of threads: prepare tasks (segmentation) and encode tasks run concurrently; the
+    numpy alignment of a block runs once both are done."""
+
+    def __init__(self, workers: int | None = None, pool: Executor | None = None):
+        self.workers = workers or default_workers()
+        self.pool = pool
+
+    def run(self, jobs, tokenizers, spans):
+        if self.workers <= 1 and self.pool is None:
+            yield from SerialRunner().run(jobs, tokenizers, spans)
+            return
+        own = self.pool is None
+        pool = self.pool or ThreadPoolExecutor(max_workers=self.workers,
+                                               thread_name_prefix="tokeff-count")
+        try:
+            yield from self._run(pool, jobs, tokenizers, spans)
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
+             spans: bool) -> Iterator[tuple[Job, int, Counts]]:
+        prep: dict[int, Future] = {}
+        enc: dict[Future, tuple[int, int]] = {}
+        # Biggest segmentation work first (it is the Python-heavy part), interleaved with
+        # encode tasks of backends that encode a whole batch in one GIL-free call.
+        order = sorted(range(len(jobs)), key=lambda j: -sum(map(len, jobs[j].texts))
+                       if jobs[j].segmenter else 0)
+        enc_tasks = [(j, ti) for j in range(len(jobs)) for ti in jobs[j].tok_indices]
+        enc_tasks.sort(key=lambda jt: not _releases_gil_in_one_call(tokenizers[jt[1]]))
+        ei = 0
+        for j in order:
+            prep[j] = pool.submit(prepare_text, jobs[j].lang, jobs[j].texts, jobs[j].segmenter)
+            if ei < len(enc_tasks):
+                jj, ti = enc_tasks[ei]
+                enc[pool.submit(encode, tokenizers[ti], jobs[jj].texts, spans=spans)] = (jj, ti)
+                ei += 1
+        for jj, ti in enc_tasks[ei:]:
+            enc[pool.submit(encode, tokenizers[ti], jobs[jj].texts, spans=spans)] = (jj, ti)
+        comb: dict[Future, tuple[int, int]] = {}
+        waiting: dict[int, list[tuple[Future, int]]] = {}
+        pending: set[Future] = set(enc) | set(prep.values())
+        prep_of = {f: j for j, f in prep.items()}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    if f in comb:
+                        j, ti = comb.pop(f)
+                        yield jobs[j], ti, f.result()
+                    elif f in enc:
+                        j, ti = enc.pop(f)
+                        if prep[j].done():
+                            g = pool.submit(combine, tokenizers[ti], prep[j].result(), f.result())
+                            comb[g] = (j, ti)
+                            pending.add(g)
+                        else:
+                            waiting.setdefault(j, []).append((f, ti))
+                    else:
+                        j = prep_of[f]
+                        lt = f.result()  # raises the segmenter's error, if any
+                        for ef, ti in waiting.pop(j, []):
+                            g = pool.submit(combine, tokenizers[ti], lt, ef.result())
+                            comb[g] = (j, ti)
+                            pending.add(g)
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+# -- processes -------------------------------------------------------------------------------
+
+_WORKER_TOKENIZERS: list[Tokenizer] = []
+
+
+def _init_worker(payload: bytes) -> None:
+    global _WORKER_TOKENIZERS
+    _WORKER_TOKENIZERS = pickle.loads(payload)
+
+
+def _worker_job(job: Job, spans: bool) -> list[Counts]:
+    return run_job(job, _WORKER_TOKENIZERS, spans)
+
+
+def check_same_backends(local: Sequence[Tokenizer], remote: Sequence[Any]) -> None:
+    """Refuse to mix counts from different backend versions (they may tokenize differently)."""
+    for a, b in zip(local, remote):
+        if (a.backend, a.backend_version) != (b.backend, b.backend_version):
+            raise UsageError(
+                f"tokenizer {a.name!r}: a worker has {b.backend} {b.backend_version}, this "
+                f"process {a.backend} {a.backend_version}; install the same version everywhere "
+                f"so that counts are comparable")
+
+
+def _worker_versions() -> list[tuple[str, str]]:
+    return [(t.backend, t.backend_version) for t in _WORKER_TOKENIZERS]
+
+
+class ProcessRunner:
+    """Whole jobs in worker processes (``spawn``: safe with threads and native thread pools).
+
+    Tokenizers are pickled once per worker; each worker segments a block once and counts its
+    tokenizers on it.
+    """
+
+    def __init__(self, workers: int | None = None, mp_context: str = "spawn"):
+        self.workers = workers or default_workers()
+        self.mp_context = mp_context
+
+    def run(self, jobs, tokenizers, spans):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        payload = pickle.dumps(list(tokenizers), protocol=pickle.HIGHEST_PROTOCOL)
+        ctx = mp.get_context(self.mp_context)
+        # Biggest jobs first so that the tail is short.
+        order = sorted(range(len(jobs)), key=lambda j: -sum(map(len, jobs[j].texts)) *
+                       len(jobs[j].tok_indices))
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(payload,)) as pool:
+            futs = {pool.submit(_worker_job, jobs[j], spans): j for j in order}
+            for f in as_completed(futs):
+                job = jobs[futs[f]]
+                for ti, c in zip(job.tok_indices, f.result()):
+                    yield job, ti, c
+
+
+class ExecutorRunner:
+    """Jobs on any :class:`concurrent.futures.Executor` given by the caller (whole jobs)."""
+
+    def __init__(self, executor: Executor):
+        self.executor = executor
+
+    def run(self, jobs, tokenizers, spans):
+        if isinstance(self.executor, ThreadPoolExecutor):
+            yield from ThreadRunner(pool=self.executor).run(jobs, tokenizers, spans)
+            return
+        from concurrent.futures import as_completed
+
+        futs = {self.executor.submit(run_job, job, list(tokenizers), spans): job for job in jobs}
+        for f in as_completed(futs):
+            job = futs[f]
+            for ti, c in zip(job.tok_indices, f.result()):
+                yield job, ti, c
+
+
+def get_runner(executor: Any = None, workers: int | None = None) -> Runner:
+    """A runner for ``executor``: None/"threads", "processes", "serial", a
+    :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``, or a runner object."""
+    if executor is None or executor == "threads":
+        return ThreadRunner(workers)
+    if executor == "serial":
+        return SerialRunner()
+    if executor == "processes":
+        return ProcessRunner(workers)
+    if executor == "dask":
+        from .distributed import DaskRunner
+
+        return DaskRunner(None)
+    if isinstance(executor, Executor):
+        return ExecutorRunner(executor)
+    if type(executor).__module__.startswith("distributed"):
+        from .distributed import DaskRunner
+
+        return DaskRunner(executor)
+    if hasattr(executor, "run"):
+        return executor
+    raise UsageError(f"executor must be one of {', '.join(EXECUTORS)}, 'dask', a "
+                     f"concurrent.futures.Executor or a dask.distributed.Client, "
+                     f"not {executor!r}")

@@ -1,0 +1,761 @@
+"""Corpora larger than memory: read aligned chunks from the files, keep only count arrays.
+
+:func:`open_stream` opens a corpus without loading it. A first pass over the files (bytes
+only, no Python loop per line) checks UTF-8, counts segments, checks alignment and computes the
+same content hash as :meth:`tokeff.Corpus.content_hash`; it also records where every chunk of
+``chunk_size`` aligned segments starts in each file. Counting then reads one chunk at a time
+(:meth:`StreamingCorpus.iter_chunks`), counts it like an in-memory corpus, and keeps only the
+per-segment counts, each in the smallest signed integer type that holds it (16 bits for
+sentence-level text). Results are identical to loading the corpus whole.
+
+A chunk is described by a small picklable :class:`Partition` (file names and byte ranges), so
+workers on other machines can read their own part of a corpus on shared storage
+(:mod:`tokeff.distributed`).
+
+>>> import tokeff
+>>> res = tokeff.measure("flores200", ["cl100k_base"], chunk_size=100_000)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .corpora.model import Corpus
+from .errors import CorpusError, UsageError
+from .langs import resolve_lang
+from .tokenizers.base import NORMALIZATIONS
+
+__all__ = ["StreamingCorpus", "Partition", "open_stream", "count_stream", "CountsAccumulator",
+           "DEFAULT_CHUNK_SIZE"]
+
+#: Aligned segments per chunk when none is given (a few MB of text per language).
+DEFAULT_CHUNK_SIZE = 50_000
+_READ = 1 << 22  # bytes read at a time by the first pass
+
+
+# -- reading pieces of files -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Piece:
+    """Bytes ``[start, stop)`` of a one-segment-per-line file (``stop`` -1: to the end)."""
+
+    path: str
+    start: int
+    stop: int
+
+    def read_lines(self) -> list[str]:
+        with open(self.path, "rb") as f:
+            f.seek(self.start)
+            raw = f.read() if self.stop < 0 else f.read(self.stop - self.start)
+        if self.start == 0 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        text = raw.decode("utf-8").replace("\r\n", "\n")
+        if text == "":
+            return []
+        if text.endswith("\n"):
+            text = text[:-1]
+        return text.split("\n")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Aligned segments ``[start, stop)`` of a corpus, as the file pieces that hold them.
+
+    ``load()`` reads them (anywhere the files are visible) into an in-memory :class:`Corpus`.
+    """
+
+    name: str
+    split: str
+    normalization: str
+    start: int
+    stop: int
+    kind: str  # "lines", "jsonl" or "memory"
+    pieces: tuple[tuple[str, tuple[Piece, ...]], ...] = ()  # per language (lines)
+    jsonl: tuple[str, int, int, tuple[tuple[str, str], ...]] | None = None  # path, a, b, keys
+    segments: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "memory"
+
+    @property
+    def langs(self) -> list[str]:
+        if self.kind == "lines":
+            return [lang for lang, _ in self.pieces]
+        if self.kind == "jsonl":
+            assert self.jsonl is not None
+            return [c for _, c in self.jsonl[3]]
+        return [lang for lang, _ in self.segments]
+
+    def load(self) -> Corpus:
+        segs: dict[str, list[str]]
+        if self.kind == "lines":
+            segs = {}
+            for lang, pieces in self.pieces:
+                lines: list[str] = []
+                for p in pieces:
+                    lines.extend(p.read_lines())
+                segs[lang] = lines
+        elif self.kind == "jsonl":
+            assert self.jsonl is not None
+            path, a, b, keys = self.jsonl
+            segs = {c: [] for _, c in keys}
+            with open(path, "rb") as f:
+                f.seek(a)
+                raw = f.read(b - a)
+            if a == 0 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            for line in raw.decode("utf-8").replace("\r\n", "\n").split("\n"):
+                if not line.strip():
+                    continue
+                obj = json.loads(line)
+                for k, c in keys:
+                    segs[c].append(obj[k])
+        else:
+            segs = {lang: list(v) for lang, v in self.segments}
+        if self.normalization != "none":
+            form = self.normalization
+            segs = {c: [unicodedata.normalize(form, s) for s in v] for c, v in segs.items()}
+        n = self.stop - self.start
+        for lang, v in segs.items():
+            if len(v) != n:  # the files changed since they were scanned
+                raise CorpusError(f"corpus {self.name!r}: {lang} segments {self.start + 1}-"
+                                  f"{self.stop} could not be read back ({len(v)} segments "
+                                  f"instead of {n}); did the files change while measuring?")
+        return Corpus(self.name, segs, split=self.split, normalization=self.normalization)
+
+
+# -- the first pass ----------------------------------------------------------------------------
+
+@dataclass
+class _Scan:
+    n: int = 0  # segments
+    per_file: list[int] = field(default_factory=list)  # segments in each file
+    cuts: list[tuple[int, int]] = field(default_factory=list)  # (file index, byte offset)
+
+
+def _open(path: Path):
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise CorpusError(f"file not found: {path}") from None
+    except OSError as e:
+        raise CorpusError(f"cannot read {path}: {e.strerror}") from None
+
+
+def _count_lines(path: Path) -> int:
+    """Segments in a file, by the rules of ``read_lines`` (bytes only)."""
+    with _open(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        base = len(codecs.BOM_UTF8) if f.read(3) == codecs.BOM_UTF8 else 0
+        f.seek(base)
+        n = 0
+        last = b""
+        while True:
+            block = f.read(_READ)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+    if size <= base:
+        return 0
+    return n + (last != b"\n")
+
+
+def _decode(path: Path, data: bytes, offset: int, lines_before: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = lines_before + data.count(b"\n", 0, e.start) + 1
+        raise CorpusError(
+            f"{path}: invalid UTF-8 at byte offset {offset + e.start} (line {line}): "
+            f"{data[e.start:e.start + 4]!r}. Convert the file to UTF-8 (e.g. iconv -f LATIN1 "
+            f"-t UTF-8).") from None
+
+
+def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: str) -> None:
+    """Feed the content-hash bytes of complete lines (each ending in LF): every segment as an
+    8-byte little-endian length and its UTF-8 bytes (as :meth:`Corpus.content_hash`)."""
+    if normalization == "none":
+        data = complete.replace(b"\r\n", b"\n")
+    else:
+        # A newline never composes with its neighbours, so a block normalises line by line.
+        data = unicodedata.normalize(normalization, text.replace("\r\n", "\n")).encode("utf-8")
+    lines = data.split(b"\n")
+    lines.pop()  # data ends with a newline
+    hasher.update(b"".join([len(x).to_bytes(8, "little") + x for x in lines]))
+
+
+def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: Any,
+                normalization: str, lang: str) -> _Scan:
+    """Count the segments of a language stored in ``files`` (one after the other), validate
+    UTF-8, feed its content-hash bytes to ``hasher`` and note where every chunk starts.
+
+    Same rules as :func:`tokeff.corpora.loaders.read_lines`: a BOM is dropped, CR LF is LF, a
+    final newline ends the last line, empty lines are empty segments.
+    """
+    scan = _Scan()
+    scan.per_file = [_count_lines(p) for p in files]
+    total = sum(scan.per_file)
+    # The hash of a language starts with its number of items (the code, then the segments).
+    hasher.update((total + 1).to_bytes(8, "little"))
+    hasher.update(len(lang.encode()).to_bytes(8, "little") + lang.encode())
+    cs = chunk_size
+    for fi, path in enumerate(files):
+        with _open(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            base = len(codecs.BOM_UTF8) if f.read(3) == codecs.BOM_UTF8 else 0
+            f.seek(base)
+            if size > base and scan.n % cs == 0:
+                scan.cuts.append((fi, 0))  # a piece from 0 drops the BOM itself
+            pos = base  # file offset of `carry`
+            carry = b""
+            lines_before = 0
+            while True:
+                block = f.read(_READ)
+                if not block:
+                    break
+                data = carry + block
+                last = data.rfind(b"\n")
+                if last < 0:
+                    carry = data
+                    continue
+                complete, carry = data[:last + 1], data[last + 1:]
+                text = _decode(path, complete, pos, lines_before)
+                nl = np.flatnonzero(np.frombuffer(complete, dtype=np.uint8) == 10)
+                # After newline j a segment numbered scan.n + j + 1 starts.
+                first = scan.n + 1
+                for g in range(-(-first // cs) * cs, first + len(nl), cs):
+                    scan.cuts.append((fi, pos + int(nl[g - first]) + 1))
+                _hash_segments(hasher, complete, text, normalization)
+                scan.n += len(nl)
+                lines_before += len(nl)
+                pos += len(complete)
+            if carry:  # a last line without a newline
+                text = _decode(path, carry, pos, lines_before)
+                _hash_segments(hasher, carry + b"\n", text + "\n", normalization)
+                scan.n += 1
+            elif scan.cuts and scan.cuts[-1] == (fi, size):
+                scan.cuts.pop()  # nothing follows the final newline
+    if scan.n != total:
+        raise CorpusError(f"{', '.join(map(str, files))} changed while being read")
+    return scan
+
+
+# -- the streamed corpus -----------------------------------------------------------------------
+
+class _LangKeys(Mapping):
+    """``corpus.segments`` of a streamed corpus: its languages, not its text."""
+
+    def __init__(self, langs: list[str], name: str):
+        self._langs = langs
+        self._name = name
+
+    def __getitem__(self, lang: str) -> list[str]:
+        raise UsageError(f"corpus {self._name!r} is streamed from its files: its segments are "
+                         f"not held in memory (load it with tokeff.load_corpus to read {lang})")
+
+    def __contains__(self, lang: object) -> bool:
+        return lang in self._langs
+
+    def __iter__(self):
+        return iter(self._langs)
+
+    def __len__(self) -> int:
+        return len(self._langs)
+
+
+class StreamingCorpus:
+    """A parallel corpus read from its files chunk by chunk (see the module docstring).
+
+    It has what results need from a corpus (``name``, ``split``, ``normalization``, ``langs``,
+    ``len()``, ``content_hash()``) and yields aligned in-memory chunks.
+    """
+
+    def __init__(self, name: str, langs: list[str], n: int, content_hash: str,
+                 partitions: list[Partition], *, split: str = "all",
+                 normalization: str = "none", chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 reopen: Callable[..., StreamingCorpus] | None = None):
+        self.name = name
+        self._langs = list(langs)
+        self._n = n
+        self._hash = content_hash
+        self.partitions = partitions
+        self.split = split
+        self.normalization = normalization
+        self.chunk_size = chunk_size
+        self._reopen = reopen
+        self.segments = _LangKeys(self._langs, name)
+
+    def __repr__(self) -> str:
+        return (f"<StreamingCorpus {self.name!r} {len(self._langs)} languages x {self._n} "
+                f"segments in {len(self.partitions)} chunks>")
+
+    @property
+    def langs(self) -> list[str]:
+        return list(self._langs)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def content_hash(self) -> str:
+        return self._hash
+
+    def iter_chunks(self) -> Iterator[Corpus]:
+        """The aligned chunks, in order, each an in-memory :class:`Corpus`."""
+        for p in self.partitions:
+            yield p.load()
+
+    def select(self, langs: Sequence[str] | None = None, *,
+               normalization: str | None = None) -> StreamingCorpus:
+        """The corpus restricted to ``langs`` and/or normalised (files are scanned again)."""
+        codes = self.langs if langs is None else [resolve_lang(x) for x in langs]
+        norm = normalization or self.normalization
+        if codes == self._langs and norm == self.normalization:
+            return self
+        if self._reopen is None:
+            raise UsageError(f"corpus {self.name!r} cannot be re-selected")
+        return self._reopen(langs=codes, normalization=norm, chunk_size=self.chunk_size)
+
+    def load(self) -> Corpus:
+        """The whole corpus in memory (for small corpora and tests)."""
+        chunks = list(self.iter_chunks())
+        segs = {lang: [s for c in chunks for s in c.segments[lang]] for lang in self._langs}
+        return Corpus(self.name, segs, split=self.split, normalization=self.normalization)
+
+
+def _check_norm(normalization: str) -> None:
+    if normalization not in NORMALIZATIONS:
+        raise UsageError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, "
+                         f"not {normalization!r}")
+
+
+def _check_aligned(name: str, per_file: dict[str, list[int]], where: dict[str, list[Path]],
+                   split: str) -> int:
+    """Equal segment counts file by file (split by split), as the loaders check."""
+    parts = split.split("+") if split != "all" else ["all"]
+    ref = next(iter(per_file))
+    for i in range(len(per_file[ref])):
+        for lang, counts in per_file.items():
+            n, m = per_file[ref][i], counts[i]
+            if n != m:
+                a, b = (ref, lang) if n > m else (lang, ref)
+                extra = min(n, m) + 1
+                sp = f"{parts[i]} " if len(parts) > 1 or parts[0] != "all" else ""
+                raise CorpusError(
+                    f"corpus {name!r} is not aligned: {sp}{ref} has {n} segments, {lang} has "
+                    f"{m} (first extra: {a} {where[a][i].name} line {extra})")
+    total = sum(per_file[ref])
+    if total == 0:
+        raise CorpusError(f"corpus {name!r} is empty: its languages have no segments")
+    return total
+
+
+def _lines_partitions(name: str, split: str, normalization: str, files: dict[str, list[Path]],
+                      scans: dict[str, _Scan], n: int, chunk_size: int) -> list[Partition]:
+    parts: list[Partition] = []
+    n_chunks = (n + chunk_size - 1) // chunk_size
+    for k in range(n_chunks):
+        per_lang = []
+        for lang, paths in files.items():
+            cuts = scans[lang].cuts
+            fa, oa = cuts[k]
+            fb, ob = cuts[k + 1] if k + 1 < len(cuts) else (len(paths) - 1, -1)
+            pieces = []
+            for fi in range(fa, fb + 1):
+                start = oa if fi == fa else 0
+                stop = ob if fi == fb else -1
+                if start == stop:
+                    continue
+                pieces.append(Piece(str(paths[fi]), start, stop))
+            per_lang.append((lang, tuple(pieces)))
+        parts.append(Partition(name, split, normalization, k * chunk_size,
+                               min(n, (k + 1) * chunk_size), "lines", pieces=tuple(per_lang)))
+    return parts
+
+
+def _open_lines(name: str, files: dict[str, list[Path]], *, split: str, normalization: str,
+                chunk_size: int, reopen: Callable[..., StreamingCorpus]) -> StreamingCorpus:
+    _check_norm(normalization)
+    _check_aligned(name, {lang: [_count_lines(p) for p in paths] for lang, paths in files.items()},
+                   files, split)
+    h = hashlib.sha256()
+    scans: dict[str, _Scan] = {}
+    for lang, paths in files.items():
+        scans[lang] = _scan_lines(paths, chunk_size, h, normalization, lang)
+    n = scans[next(iter(scans))].n
+    parts = _lines_partitions(name, split, normalization, files, scans, n, chunk_size)
+    return StreamingCorpus(name, list(files), n, h.hexdigest(), parts, split=split,
+                           normalization=normalization, chunk_size=chunk_size, reopen=reopen)
+
+
+def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
+                    langs: Sequence[str] | None = None, name: str | None = None,
+                    normalization: str = "none",
+                    chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
+    """Stream a FLORES-style directory (``dev/<code>.dev``, ``devtest/<code>.devtest``)."""
+    from .corpora.loaders import FLORES_SPLITS, _code_from_stem
+
+    root = Path(path)
+    if split not in FLORES_SPLITS:
+        raise UsageError(f"split must be one of {', '.join(FLORES_SPLITS)}, not {split!r}")
+    parts = split.split("+")
+    wanted = None if langs is None else {resolve_lang(x) for x in langs}
+    files: dict[str, list[Path]] = {}
+    for part in parts:
+        d = root / part
+        if not d.is_dir():
+            raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        for f in sorted(d.glob(f"*.{part}")):
+            code = _code_from_stem(f.name[: -len(part) - 1], f)
+            if wanted is None or code in wanted:
+                files.setdefault(code, []).append(f)
+    for code in files:
+        for part in parts:
+            if not (root / part / f"{code}.{part}").is_file():
+                raise CorpusError(f"{root}: {code} has no {part}/{code}.{part} file, so it "
+                                  f"cannot be measured on split {split!r}")
+    files = _order(files, langs, str(root))
+    nm = name or f"flores:{root.name}"
+
+    def reopen(**kw):
+        return open_flores_dir(root, split=split, name=nm, **kw)
+
+    return _open_lines(nm, files, split=split, normalization=normalization,
+                       chunk_size=chunk_size, reopen=reopen)
+
+
+def open_txt_dir(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
+                 name: str | None = None, normalization: str = "none",
+                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
+    """Stream a directory of ``<code>.txt`` files (one segment per line)."""
+    from .corpora.loaders import _code_from_stem
+
+    root = Path(path)
+    wanted = None if langs is None else {resolve_lang(x) for x in langs}
+    files: dict[str, list[Path]] = {}
+    for f in sorted(root.glob("*.txt")):
+        code = _code_from_stem(f.stem, f)
+        if wanted is not None and code not in wanted:
+            continue
+        if code in files:
+            raise CorpusError(f"{root}: two files give {code} ({f.name} and another alias)")
+        files[code] = [f]
+    files = _order(files, langs, str(root))
+    nm = name or root.name
+
+    def reopen(**kw):
+        return open_txt_dir(root, name=nm, **kw)
+
+    return _open_lines(nm, files, split="all", normalization=normalization,
+                       chunk_size=chunk_size, reopen=reopen)
+
+
+def _order(found: dict[str, Any], langs: Sequence[str] | None, where: str) -> dict[str, Any]:
+    if not found:
+        raise CorpusError(f"{where} holds no language files (expected files named like "
+                          f"eng_Latn.txt)" if langs is None else
+                          f"{where} has none of the languages asked for: {', '.join(langs)}")
+    if langs is None:
+        return found
+    codes = [resolve_lang(x) for x in langs]
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise UsageError(f"{where} has no text for {', '.join(missing)}; it has "
+                         f"{', '.join(sorted(found))}")
+    return {c: found[c] for c in codes}
+
+
+def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
+               name: str | None = None, split: str = "all", normalization: str = "none",
+               chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
+    """Stream JSONL with one object per aligned segment (one pass per language for the hash)."""
+    from .corpora.loaders import read_text  # noqa: F401  (same rules; errors reuse its wording)
+
+    _check_norm(normalization)
+    p = Path(path)
+    wanted = None if langs is None else {resolve_lang(x) for x in langs}
+    keys: list[tuple[str, str]] | None = None
+    cuts: list[int] = []
+    n = 0
+    try:
+        f = open(p, "rb")
+    except FileNotFoundError:
+        raise CorpusError(f"file not found: {p}") from None
+    with f:
+        offset = 0
+        for lineno, raw in enumerate(f, 1):
+            start = offset
+            offset += len(raw)
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _utf8_error(p, lineno - 1, start + e.start, raw[e.start:]) from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusError(f"{p}, line {lineno}: invalid JSON ({e.msg} at column "
+                                  f"{e.colno})") from None
+            if not isinstance(obj, dict):
+                raise CorpusError(f"{p}, line {lineno}: expected a JSON object per line")
+            these = [k for k in obj if k != "id" and not k.startswith("_")]
+            if keys is None:
+                keys = []
+                for k in these:
+                    try:
+                        keys.append((k, resolve_lang(k)))
+                    except UsageError as e:
+                        raise CorpusError(f"{p}, line {lineno}: key {k!r}: {e}") from None
+            elif set(these) != {k for k, _ in keys}:
+                a, b = {k for k, _ in keys}, set(these)
+                raise CorpusError(f"{p}, line {lineno}: not aligned with line 1: "
+                                  + (f"missing {sorted(a - b)}" if a - b else "")
+                                  + (" " if a - b and b - a else "")
+                                  + (f"extra {sorted(b - a)}" if b - a else ""))
+            for k, c in keys:
+                if wanted is None or c in wanted:
+                    if not isinstance(obj[k], str):
+                        raise CorpusError(f"{p}, line {lineno}: {k} is "
+                                          f"{type(obj[k]).__name__}, expected a string")
+            if n % chunk_size == 0:
+                cuts.append(start)
+            n += 1
+        end = offset
+    if keys is None:
+        raise CorpusError(f"{p} is empty: expected one JSON object per aligned segment")
+    chosen = _order({c: k for k, c in keys if wanted is None or c in wanted}, langs, str(p))
+    sel = tuple((k, c) for c, k in chosen.items())
+    nm = name or p.stem
+    parts = [Partition(nm, split, normalization, i * chunk_size, min(n, (i + 1) * chunk_size),
+                       "jsonl", jsonl=(str(p), a, cuts[i + 1] if i + 1 < len(cuts) else end,
+                                       sel))
+             for i, a in enumerate(cuts)]
+    if n == 0:
+        raise CorpusError(f"corpus {nm!r} is empty: its languages have no segments")
+    h = hashlib.sha256()
+    for k, c in sel:  # the content hash goes language by language
+        h.update((n + 1).to_bytes(8, "little"))
+        h.update(len(c.encode()).to_bytes(8, "little") + c.encode())
+        for part in parts:
+            h.update(b"".join([len(x).to_bytes(8, "little") + x for x in
+                               (s.encode("utf-8") for s in part.load().segments[c])]))
+
+    def reopen(**kw):
+        return open_jsonl(p, name=nm, split=split, **kw)
+
+    return StreamingCorpus(nm, [c for _, c in sel], n, h.hexdigest(), parts, split=split,
+                           normalization=normalization, chunk_size=chunk_size, reopen=reopen)
+
+
+def from_corpus(corpus: Corpus, chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
+    """An in-memory corpus seen as a stream of chunks (bounded working memory for counting)."""
+    n = len(corpus)
+    parts = [Partition(corpus.name, corpus.split, "none", a, min(n, a + chunk_size), "memory",
+                       segments=tuple((lang, tuple(v[a:a + chunk_size]))
+                                      for lang, v in corpus.segments.items()))
+             for a in range(0, n, chunk_size)]
+
+    def reopen(*, langs, normalization, chunk_size):
+        return from_corpus(corpus.select(langs, normalization=normalization), chunk_size)
+
+    sc = StreamingCorpus(corpus.name, corpus.langs, n, corpus.content_hash(), parts,
+                         split=corpus.split, normalization=corpus.normalization,
+                         chunk_size=chunk_size, reopen=reopen)
+    return sc
+
+
+def open_stream(spec: Any, *, split: str | None = None, langs: Sequence[str] | None = None,
+                normalization: str = "none", chunk_size: int | None = None) -> StreamingCorpus:
+    """Open a corpus for streaming: a path (FLORES-style or ``<code>.txt`` directory, JSONL),
+    the named ``flores200`` or ``udhr``, a :class:`StreamingCorpus` or an in-memory
+    :class:`Corpus`; other named corpora and TSV/CSV files are loaded, then chunked."""
+    from .corpora import loaders
+
+    cs = int(chunk_size) if chunk_size is not None else (
+        spec.chunk_size if isinstance(spec, StreamingCorpus) else DEFAULT_CHUNK_SIZE)
+    if cs < 1:
+        raise UsageError(f"chunk_size must be a positive number of segments, not {chunk_size}")
+    if isinstance(spec, StreamingCorpus):
+        sc = spec.select(langs, normalization=normalization)
+        if sc.chunk_size != cs and sc._reopen is not None:
+            sc = sc._reopen(langs=sc.langs, normalization=sc.normalization, chunk_size=cs)
+        return sc
+    if isinstance(spec, Corpus):
+        return from_corpus(spec.select(langs, normalization=normalization), cs)
+    spec = spec or loaders.DEFAULT_CORPUS
+    base, sep, sp = str(spec).partition(":")
+    if sep and base in loaders.CORPORA and not Path(spec).exists():
+        if split and split != sp:
+            raise UsageError(f"corpus {spec!r} names split {sp!r} but split={split!r} was given")
+        split, spec = sp, base
+    kw = dict(langs=langs, normalization=normalization, chunk_size=cs)
+    if spec == "flores200" and not Path(spec).exists():
+        d = loaders.flores_dir()
+        if d is None or not d.is_dir():
+            loaders._load_flores200()  # raises the loader's explanation
+        return open_flores_dir(d, split=split or "dev+devtest", name="flores200", **kw)
+    if spec == "udhr" and not Path(spec).exists():
+        sp = split or "articles"
+        if sp not in loaders.UDHR_SPLITS:
+            raise UsageError(f"the udhr corpus has splits {', '.join(loaders.UDHR_SPLITS)}, "
+                             f"not {sp!r}")
+        return open_jsonl(loaders.embedded_dir("udhr") / f"{sp}.jsonl", name="udhr", split=sp,
+                          **kw)
+    p = Path(spec)
+    if spec in loaders.CORPORA and not p.exists():
+        return from_corpus(loaders.load_corpus(spec, split=split, langs=langs,
+                                               normalization=normalization), cs)
+    if p.is_dir():
+        if (p / "dev").is_dir() or (p / "devtest").is_dir():
+            return open_flores_dir(p, split=split or "dev+devtest", **kw)
+        if split is not None:
+            raise UsageError(f"--split applies to FLORES-style directories; {p} is not one")
+        return open_txt_dir(p, **kw)
+    if p.suffix.lower() in (".jsonl", ".ndjson") and p.is_file():
+        if split is not None:
+            raise UsageError(f"--split does not apply to the file {p}")
+        return open_jsonl(p, **kw)
+    return from_corpus(loaders.load_corpus(spec, split=split, langs=langs,
+                                           normalization=normalization), cs)
+
+
+# -- counting a stream -------------------------------------------------------------------------
+
+_LANG_FIELDS = ("chars", "bytes", "words")
+_TOK_FIELDS = ("tokens", "byte_fallback", "continued", "unk_chars")
+
+
+class _Column:
+    """A preallocated per-segment array that widens its integer type only when needed."""
+
+    def __init__(self, n: int):
+        self.a = np.zeros(n, dtype=np.int16)
+        self.none = False
+
+    def put(self, start: int, values: np.ndarray | None) -> None:
+        if values is None:
+            self.none = True
+            return
+        if len(values):
+            lo, hi = int(values.min()), int(values.max())
+            info = np.iinfo(self.a.dtype)
+            if lo < info.min or hi > info.max:
+                wide = np.int32 if max(-lo, hi) <= np.iinfo(np.int32).max else np.int64
+                self.a = self.a.astype(wide)
+        self.a[start:start + len(values)] = values
+
+    def value(self) -> np.ndarray | None:
+        return None if self.none else self.a
+
+
+class CountsAccumulator:
+    """Per-segment counts of a whole stream, filled chunk by chunk in compact arrays.
+
+    Per-language arrays (chars, bytes, words) are held once and shared by every tokenizer;
+    token frequencies are merged as (id, count) pairs.
+    """
+
+    def __init__(self, n: int, tokenizers: Sequence[Any], langs: Sequence[str]):
+        self.n = n
+        self.names = [t.name for t in tokenizers]
+        self.langs = list(langs)
+        self.lang_cols = {(lang, f): _Column(n) for lang in langs for f in _LANG_FIELDS}
+        self.tok_cols = {(name, lang, f): _Column(n) for name in self.names for lang in langs
+                         for f in _TOK_FIELDS}
+        self.ids: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.meta: dict[tuple[str, str], tuple[int, str | None, dict[str, str]]] = {}
+        self.filled = 0
+
+    def add(self, start: int, counts: Mapping[tuple[str, str], Any]) -> None:
+        from .counting import Counts
+
+        size = None
+        for lang in self.langs:
+            ref: Counts | None = None
+            for name in self.names:
+                c = counts[(name, lang)]
+                size = c.n_segments
+                if ref is None:
+                    ref = c
+                    for f in _LANG_FIELDS:
+                        self.lang_cols[(lang, f)].put(start, getattr(c, f))
+                else:
+                    for f in _LANG_FIELDS:
+                        a, b = getattr(c, f), getattr(ref, f)
+                        if (a is None) != (b is None) or (a is not None and
+                                                          not np.array_equal(a, b)):
+                            raise RuntimeError(f"{f} of {lang} differ between tokenizers "
+                                               f"{ref.tokenizer} and {name} (a bug)")
+                for f in _TOK_FIELDS:
+                    self.tok_cols[(name, lang, f)].put(start, getattr(c, f))
+                prev = self.ids.get((name, lang))
+                if prev is None:
+                    self.ids[(name, lang)] = (c.token_ids, c.token_freqs)
+                else:
+                    ids = np.concatenate([prev[0], c.token_ids])
+                    fr = np.concatenate([prev[1], c.token_freqs])
+                    uids, inv = np.unique(ids, return_inverse=True)
+                    self.ids[(name, lang)] = (uids, np.bincount(inv.reshape(-1), weights=fr,
+                                                                minlength=len(uids))
+                                              .astype(np.int64))
+                if (name, lang) not in self.meta:
+                    self.meta[(name, lang)] = (c.vocab_size, c.segmenter, dict(c.na_reasons))
+                else:
+                    vs, seg, na = self.meta[(name, lang)]
+                    if seg != c.segmenter:
+                        raise RuntimeError(f"segmenter of {lang} changed while streaming")
+                    na.update({k: v for k, v in c.na_reasons.items() if k not in na})
+        self.filled += size or 0
+
+    def result(self) -> dict[tuple[str, str], Any]:
+        from .counting import Counts
+
+        if self.filled != self.n:
+            raise RuntimeError(f"streamed {self.filled} segments, expected {self.n}")
+        out: dict[tuple[str, str], Counts] = {}
+        for name in self.names:
+            for lang in self.langs:
+                vs, seg, na = self.meta[(name, lang)]
+                uids, fr = self.ids[(name, lang)]
+                kw = {f: self.lang_cols[(lang, f)].value() for f in _LANG_FIELDS}
+                kw.update({f: self.tok_cols[(name, lang, f)].value() for f in _TOK_FIELDS})
+                out[(name, lang)] = Counts(name, lang, token_ids=uids.astype(np.int64),
+                                           token_freqs=fr.astype(np.int64), vocab_size=vs,
+                                           segmenter=seg, na_reasons=na, **kw)
+        return out
+
+
+def count_stream(stream: StreamingCorpus, tokenizers: Sequence[Any],
+                 segmenters: dict[str, str | None], *, spans: bool = True,
+                 workers: int | None = None, progress: Callable[[str], None] | None = None,
+                 cache: Any = None, executor: Any = None) -> dict[tuple[str, str], Any]:
+    """Count a streamed corpus chunk by chunk (or partition by partition on a Dask cluster)."""
+    from .counting import count_all
+    from .parallel import get_runner
+
+    runner = get_runner(executor, workers)
+    if getattr(runner, "distributed", False):
+        return runner.count_partitions(stream, tokenizers, segmenters, spans=spans,
+                                       progress=progress, cache=cache)
+    acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
+    for part in stream.partitions:
+        chunk = part.load()
+        acc.add(part.start, count_all(chunk, tokenizers, segmenters, spans=spans,
+                                      workers=workers, cache=cache, executor=runner))
+        del chunk
+    out = acc.result()
+    if progress:
+        for t in tokenizers:
+            for lang in stream.langs:
+                progress(f"{t.name} {lang}")
+    return out
