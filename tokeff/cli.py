@@ -286,7 +286,7 @@ def _table(rows: list[dict]) -> str:
 COMMANDS = {"compare": cmd_compare, "list": cmd_list}
 #: Modules that add subcommands: each has ``add_command(subparsers, add_selection) ->
 #: (name, handler)``, where ``handler(args) -> exit code``.
-PLUGIN_COMMANDS: list[str] = ["tokeff.gate_cli", "tokeff.report_cli"]
+PLUGIN_COMMANDS: list[str] = ["tokeff.gate_cli", "tokeff.report_cli", "tokeff.cache"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
