@@ -67,12 +67,16 @@ def trim_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, i
     """Spans with leading/trailing whitespace removed; whitespace-only spans dropped."""
     out = []
     for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+        if e <= s:
+            continue
+        if text[s].isspace() or text[e - 1].isspace():  # rare: only then look further
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e <= s:
+                continue
+        out.append((s, e))
     return out
 
 

@@ -23,7 +23,7 @@ EXTRA = "seg-icu"
 
 def _utf16_to_cp(text: str) -> Callable[[int], int]:
     """Map a UTF-16 offset in text to a code point offset (identity for BMP-only text)."""
-    if all(ord(c) < 0x10000 for c in text):
+    if len(text.encode("utf-16-le")) == 2 * len(text):
         return lambda i: i
     widths = np.fromiter((1 if ord(c) < 0x10000 else 2 for c in text), dtype=np.int64,
                          count=len(text))
