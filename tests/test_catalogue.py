@@ -236,7 +236,8 @@ def test_availability_check_imports_nothing() -> None:
 # Cache
 # ---------------------------------------------------------------------------------------------
 
-def test_cache_hit_and_corrupt_file_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_hit_and_corrupt_file_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            caplog: pytest.LogCaptureFixture) -> None:
     from tokeff.tokenizers._formats import RankCache, parse_gpt2_vocab_bpe
 
     e = C.get_entry("r50k_base")
@@ -260,7 +261,9 @@ def test_cache_hit_and_corrupt_file_rebuilt(tmp_path: Path, monkeypatch: pytest.
     blob = bytearray(path.read_bytes())
     blob[-10] ^= 0x01
     path.write_bytes(bytes(blob))
-    assert cache.read(e.sha256, "gpt2bpe") is None
+    with caplog.at_level("WARNING", logger="tokeff.cache"):
+        assert cache.read(e.sha256, "gpt2bpe") is None
+    assert "payload sha256" in caplog.text and str(path) in caplog.text
     calls = []
     again = cache.get_or_build(e.sha256, "gpt2bpe", lambda: calls.append(1) or (ranks, {}))
     assert calls == [1] and cache.last_status == "built" and again[0] == ranks

@@ -29,6 +29,7 @@ import ast
 import base64
 import hashlib
 import json
+import logging
 import marshal
 import os
 import struct
@@ -42,9 +43,10 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import TokenizerError
-from .base import TokenArrays, Tokenizer, ids_to_arrays, valid_utf8
+from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths, valid_utf8
 
 Ranks = dict[bytes, int]
+log = logging.getLogger("tokeff.cache")
 
 # ---------------------------------------------------------------------------------------------
 # Parsers
@@ -300,8 +302,6 @@ class RWKVTrieTokenizer(Tokenizer):
         return self._nbytes
 
     def _encode_spans(self, texts: list[str]) -> TokenArrays:
-        from .base import spans_from_byte_lengths
-
         arrays = ids_to_arrays(self._encode_ids(texts))
         arrays.starts, arrays.ends = spans_from_byte_lengths(arrays.ids, arrays.lengths,
                                                              self._token_nbytes())
@@ -372,23 +372,26 @@ class RankCache:
             return None
         try:
             if not blob.startswith(_MAGIC):
-                raise ValueError("magic")
+                raise ValueError("not a tokeff vocabulary cache file")
             nl = blob.index(b"\n", len(_MAGIC))
             header = json.loads(blob[len(_MAGIC):nl])
             payload = blob[nl + 1:]
-            if (header.get("format") != _CACHE_FORMAT or header.get("tokeff") != __version__
-                    or header.get("runtime") != _runtime_tag()
-                    or header.get("source_sha256") != source_sha256
-                    or header.get("parser") != parser
-                    or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256")):
-                raise ValueError("header or payload hash")
+            for key, want in (("format", _CACHE_FORMAT), ("tokeff", __version__),
+                              ("runtime", _runtime_tag()), ("source_sha256", source_sha256),
+                              ("parser", parser)):
+                if header.get(key) != want:
+                    raise ValueError(f"header {key} is {header.get(key)!r}, not {want!r}")
+            if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+                raise ValueError("payload sha256 does not match the header")
             # The payload hash matched, so this is exactly what this runtime wrote.
             ranks = marshal.loads(payload)
             if not isinstance(ranks, dict) or len(ranks) != int(header["n"]):
-                raise ValueError("count")
+                raise ValueError("entry count does not match the header")
             return ranks, dict(header.get("meta", {}))
-        except (ValueError, KeyError, TypeError, IndexError, EOFError):
-            return None  # corrupt or foreign: never used, rebuilt by the caller
+        except (ValueError, KeyError, TypeError, IndexError, EOFError) as e:
+            # Corrupt or foreign: never used; the caller rebuilds and overwrites it.
+            log.warning("ignoring vocabulary cache file %s (%s); rebuilding it", path, e)
+            return None
 
     def write(self, source_sha256: str, parser: str, ranks: Ranks,
               meta: dict[str, Any] | None = None) -> bool:
