@@ -44,6 +44,13 @@ How the formats are read (see :mod:`tokeff.tokenizers._formats`):
   ``tekken_240911.json`` hold the same first 131,072 ids).
 - RWKV-World has no merges: greedy longest match over UTF-8 bytes (RWKV's trie tokenizer).
 
+Verified when the catalogue was built (2026-11): every ``Hello world`` id of
+``shared/reference/tokenizer-sources.md``; ``qwen.tiktoken`` + NFC equals the official Qwen3
+``tokenizer.json`` on all 204 FLORES-200 dev languages; the Tekken reader equals
+``mistral_common``'s own ``Tekkenizer`` (both Tekken files) on 51 of them; the RWKV trie equals
+``pyrwkv-tokenizer``'s Rust tokenizer on 60. ``tests/test_catalogue.py`` repeats the id checks and
+compares every entry with its backend library on FLORES Chinese and English.
+
 Slow-to-parse formats are cached, parsed, under ``$TOKEFF_CACHE_DIR`` (default
 ``~/.cache/tokeff``), keyed by the source sha256 and the tokeff version; a cache file whose own
 hash does not match is rebuilt, never used. ``TOKEFF_NO_CACHE=1`` turns the cache off.
