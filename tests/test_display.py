@@ -249,6 +249,20 @@ def test_split_characters_are_grouped():
     assert "<sub>2</sub>" in view.tokens_html()
 
 
+def test_sentencepiece_byte_fallback_is_grouped_into_characters():
+    from _fixtures import tiny_spm
+
+    tok = tiny_spm(True)
+    text = "Hello 疾病 world"  # characters the tiny model never saw: byte fallback
+    view = drilldown.tokenize(tok, text)
+    assert view.n_tokens == len(tok.encode(text))
+    assert "".join(p.text for p in view.pieces if p.kind == "text") == text
+    groups = {p.text: p.n_tokens for p in view.pieces if p.n_tokens > 1}
+    assert groups.get("疾") == 3 and groups.get("病") == 3  # three byte tokens each
+    empty = [p for p in view.pieces if p.kind == "empty"]
+    assert all(p.text for p in empty)  # vocabulary strings such as "▁", never blank
+
+
 def test_pipes_in_text_are_escaped_in_plain_text():
     view = drilldown.tokenize(tokenizers()[0], "a|b")
     assert "\\|" in view.tokens_text()

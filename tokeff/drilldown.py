@@ -190,6 +190,18 @@ def _token_bytes(tok: Tokenizer, ids: Sequence[int]) -> list[bytes] | None:
 
 
 def _vocab_string(tok: Tokenizer, i: int) -> str:
+    """How the vocabulary writes a token (``▁`` for sentencepiece's space, ``<0xE7>`` for a
+    byte), for tokens that cover no input text."""
+    from .tokenizers.hf_backend import HFTokenizer
+    from .tokenizers.spm_backend import SPMTokenizer
+
+    try:
+        if isinstance(tok, SPMTokenizer):
+            return str(tok.processor.id_to_piece(int(i)))
+        if isinstance(tok, HFTokenizer):
+            return str(tok.tokenizer.id_to_token(int(i)) or f"#{i}")
+    except (LookupError, ValueError, TypeError, OverflowError, RuntimeError):
+        return f"#{i}"
     b = _token_bytes(tok, [i])
     if b is None:
         return f"#{i}"
@@ -203,14 +215,27 @@ def _pieces(text: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     is_bound = np.ones(len(data) + 1, dtype=bool)
     is_bound[:-1] = (buf & 0xC0) != 0x80
     n = len(ids)
+    byte_tok = tok.byte_fallback_mask() if tok is not None else np.zeros(0, dtype=bool)
+
+    def is_byte(k: int) -> bool:
+        return 0 <= int(ids[k]) < len(byte_tok) and bool(byte_tok[int(ids[k])])
+
     out: list[Piece] = []
     i = 0
     while i < n:
         gs, ge = int(starts[i]), int(ends[i])
         j = i + 1
         # Group tokens until the group ends on a character boundary and the next token starts
-        # at or after its end (byte pieces of one character, or tokens sharing a span).
-        while j < n and ge > gs and (not is_bound[min(ge, len(data))] or int(starts[j]) < ge):
+        # at or after its end (byte pieces of one character, or tokens sharing a span). Byte
+        # tokens with an empty span (sentencepiece's byte fallback gives the character's span
+        # to its last byte only) join the token that follows them at the same offset.
+        while j < n:
+            sj = int(starts[j])
+            if ge > gs:
+                if is_bound[min(ge, len(data))] and sj >= ge:
+                    break
+            elif not (is_byte(j - 1) and sj == gs):
+                break
             ge = max(ge, int(ends[j]))
             j += 1
         group = tuple(int(x) for x in ids[i:j])

@@ -49,6 +49,9 @@ __all__ = [
 #: Okabe & Ito (2008) colour-blind-safe palette (black last: it is for text and lines).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
              "#000000")
+#: Paul Tol's "muted" colour-blind-safe palette, for 8 or 9 tokenizers.
+TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+             "#882255", "#AA4499")
 #: Preferred fonts with CJK glyphs, in order.
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
              "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
@@ -178,9 +181,12 @@ def _figure(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]
 
 
 def tokenizer_colours(names: Sequence[str]) -> dict[str, Any]:
-    """One colour-blind-safe colour per tokenizer (Okabe-Ito; viridis beyond 7)."""
+    """One colour-blind-safe colour per tokenizer (Okabe-Ito up to 7, Paul Tol's muted
+    palette up to 9, viridis beyond)."""
     if len(names) <= 7:
         return dict(zip(names, OKABE_ITO))
+    if len(names) <= len(TOL_MUTED):
+        return dict(zip(names, TOL_MUTED))
     import matplotlib
 
     cmap = matplotlib.colormaps["viridis"]
@@ -286,7 +292,8 @@ def metric_bars(results: Results, metric: str | None = None, *,
     h = band / max(1, n_t)
     with _style():
         own = ax is None
-        fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.32, 0.16 * n_t + 0.1))
+        fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.32, (0.16 if n_t <= 4 else 0.11) * n_t
+                                                          + 0.12))
         cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         y = np.arange(len(lgs), dtype=float)
         any_ci = False
@@ -542,7 +549,8 @@ def distributions(results: Results, metric: str | None = None, *,
                   tokenizers: Sequence[str] | None = None, langs: Sequence[str] | None = None,
                   log: bool = False, ax: Axes | None = None) -> Figure:
     """Per-segment distributions of a metric: one horizontal box per tokenizer, grouped by
-    language (parity per segment is the token premium over the pivot segment). A corpus-level
+    language (parity per segment is the token premium over the pivot segment). ``log`` uses a
+    base-2 log axis (good for ratios such as parity). A corpus-level
     metric (``renyi_efficiency``) has no per-segment values: its corpus values are drawn as
     points and the title says so."""
     from .drilldown import segment_values
@@ -562,7 +570,8 @@ def distributions(results: Results, metric: str | None = None, *,
     with _style():
         cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         own = ax is None
-        fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.35, 0.2 * n_t + 0.1))
+        fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.35, (0.2 if n_t <= 4 else 0.12) * n_t
+                                                          + 0.12))
         y = np.arange(len(lgs), dtype=float)[::-1]  # first language at the top
         reasons: set[str] = set()
         corpus_level = False
@@ -579,6 +588,8 @@ def distributions(results: Results, metric: str | None = None, *,
                     elif why:
                         reasons.add(f"{la}: {why}")
                     continue
+                if log:
+                    vals = vals[vals > 0]  # a log axis cannot show 0
                 if len(vals) == 0:
                     continue
                 kw: dict[str, Any] = {"orientation": "horizontal"} if new_api else {"vert": False}
@@ -595,7 +606,10 @@ def distributions(results: Results, metric: str | None = None, *,
         ax.set_yticks(y, [lang_label(la, cjk=cjk) for la in lgs])
         ax.set_ylim(-0.6, len(lgs) - 0.4)
         if log:
-            ax.set_xscale("log")
+            from matplotlib.ticker import FuncFormatter
+
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         if metric in ("parity", "nsl"):
             ax.axvline(1.0, color="#333333", lw=1, ls="--", zorder=0)
         label = _metric_label(results, metric)

@@ -218,7 +218,8 @@ def _figures(results: Results, metric: str, notes: list[str],
             dl = [x for x in dl if x != pivot]
         add("distribution", _cap(f"{metric} across segments"),
             "Per-segment values (for parity: the token premium of each segment over the pivot).",
-            lambda: plots.distributions(results, metric, langs=dl))
+            lambda: plots.distributions(results, metric, langs=dl,
+                                        log=metric in ("parity", "nsl")))
     return figs
 
 
