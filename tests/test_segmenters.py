@@ -343,3 +343,15 @@ def test_flores_fertility_plausible(lang: str, flores_fertility) -> None:
     assert clo < res.value("o200k", lang, "chars") / words < chi
     spaced = get_segmenter("unicode-words").segment_batch(corpus.segments[lang]).counts.sum()
     assert words > 1.5 * spaced  # real words, not whitespace chunks
+
+
+def test_icu_bindings_agree() -> None:
+    """PyICU (e.g. pyicu-wheels on Python 3.10) and icu4py give the same words."""
+    from tokeff.segmenters.icu import IcuSegmenter
+
+    for module in ("icu", "icu4py"):
+        pytest.importorskip(module, reason=f"needs both ICU bindings ({module} missing)")
+    texts = [t for n, t, _ in KNOWN if n == "icu"] + ["𝐀ภาษาไทย😀ภาษา 𠀀"]
+    a = ScriptRunSegmenter(IcuSegmenter("icu4py"), segmenters.ICU_SCRIPTS)
+    b = ScriptRunSegmenter(IcuSegmenter("pyicu"), segmenters.ICU_SCRIPTS)
+    assert [a.words(t) for t in texts] == [b.words(t) for t in texts]

@@ -3,6 +3,8 @@ character clusters), the de facto standard Thai word tokenizer.
 
 The dictionary (PyThaiNLP's ``words_th.txt``, about 62,000 words) ships in the wheel: nothing is
 downloaded, so the words depend only on the PyThaiNLP version, which is the segmenter's version.
+(Importing PyThaiNLP creates an empty data directory, ``~/pythainlp-data`` unless the
+``PYTHAINLP_DATA`` environment variable names another.)
 """
 
 from __future__ import annotations
