@@ -179,16 +179,19 @@ def _decode(path: Path, data: bytes, offset: int, lines_before: int) -> str:
             f"-t UTF-8).") from None
 
 
-def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: str) -> None:
-    """Feed the content-hash bytes of complete lines (each ending in LF): every segment as an
-    8-byte little-endian length and its UTF-8 bytes (as :meth:`Corpus.content_hash`)."""
+def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: str,
+                   last: bool = False) -> None:
+    """Feed the content-hash bytes of complete lines (each ending in LF; ``last``: one final
+    line without LF): every segment as an 8-byte little-endian length and its UTF-8 bytes (as
+    :meth:`Corpus.content_hash`)."""
     if normalization == "none":
         data = complete.replace(b"\r\n", b"\n")
     else:
         # A newline never composes with its neighbours, so a block normalises line by line.
         data = unicodedata.normalize(normalization, text.replace("\r\n", "\n")).encode("utf-8")
     lines = data.split(b"\n")
-    lines.pop()  # data ends with a newline
+    if not last:
+        lines.pop()  # data ends with a newline
     hasher.update(b"".join([len(x).to_bytes(8, "little") + x for x in lines]))
 
 
@@ -239,7 +242,7 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: Any,
                 pos += len(complete)
             if carry:  # a last line without a newline
                 text = _decode(path, carry, pos, lines_before)
-                _hash_segments(hasher, carry + b"\n", text + "\n", normalization)
+                _hash_segments(hasher, carry, text, normalization, last=True)
                 scan.n += 1
             elif scan.cuts and scan.cuts[-1] == (fi, size):
                 scan.cuts.pop()  # nothing follows the final newline

