@@ -15,7 +15,7 @@ class KhmercutSegmenter(Segmenter):
     """khmercut ``tokenize`` (CRF model ``crf_ner_10000``).
 
     >>> KhmercutSegmenter().words("ភាសាខ្មែរ")  # doctest: +SKIP
-    ['ភាសាខ្មែរ']
+    ['ភាសា', 'ខ្មែរ']
     """
 
     name = "khmercut"

@@ -55,7 +55,7 @@ class ScriptRunSegmenter(Segmenter):
 
     >>> from tokeff.segmenters import get_segmenter
     >>> get_segmenter("jieba").words("我用iPhone 15拍了3.5张照片。")  # doctest: +SKIP
-    ['我', '用', 'iPhone', '15', '拍', '了', '3', '.', '5', '张', '照片', '。']
+    ['我用', 'iPhone', '15', '拍', '了', '3', '.', '5', '张', '照片', '。']
     """
 
     def __init__(self, inner: Segmenter, scripts: Sequence[str], other: Segmenter | None = None,
