@@ -4,8 +4,8 @@ For every built-in segmenter that is installed, on the languages it is made for:
 build it (imports, dictionary/model load; first construction in this process, so a backend
 shared by several names, such as ICU, loads once) and the time of one ``segment_batch`` over all
 sentences of a language, as tokeff calls it once per language and run. The median over
-``--repeat`` runs is reported, wall-clock and CPU time (the CPU time is steadier on a shared
-machine), with sentences/s and characters/s from the wall-clock time, and the number of words.
+``--repeat`` runs is reported, wall-clock and CPU time, with sentences and characters per CPU
+second (steadier than wall-clock on a shared machine), and the number of words.
 
 Writes ``benchmarks/SEGMENTERS.md`` (date, machine, versions) with ``--write``::
 
@@ -130,7 +130,8 @@ def run(repeat: int, only: set[str] | None) -> tuple[list[dict], list[str]]:
                          "load": load if i == 0 else None, "wall": wall,
                          "cpu": statistics.median(cpus), "sentences": len(texts), "chars": chars,
                          "words": words})
-            print(f"{name:14} {lang}  {wall:7.3f} s  {len(texts) / wall:9.0f} sent/s  "
+            print(f"{name:14} {lang}  {wall:7.3f} s  {len(texts) / statistics.median(cpus):9.0f} "
+                  "sent/CPU s  "
                   f"{words} words", file=sys.stderr)
     return rows, skipped
 
@@ -145,21 +146,23 @@ def markdown(rows: list[dict], skipped: list[str], repeat: int) -> str:
          f"median of {repeat} runs. *load* is the first construction of the segmenter in the "
          "process (imports, dictionary or model), blank where the instance was already loaded. "
          "Dictionary segmenters include the split into script runs (Latin words and numbers go "
-         "to `unicode-words`)."),
+         "to `unicode-words`). Rates are per CPU second: on a shared machine the CPU time is "
+         "what the segmenter costs (single-threaded, it equals the wall-clock time on an idle "
+         "machine), the wall-clock time also counts waiting for other processes."),
         "",
         f"- date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- machine: {machine()}",
         f"- versions: {versions()}",
         "",
-        ("| segmenter | language | load (s) | wall (s) | CPU (s) | sentences/s | chars/s | words "
-         "| words/sentence |"),
+        ("| segmenter | language | load (s) | wall (s) | CPU (s) | sentences/CPU s "
+         "| chars/CPU s | words | words/sentence |"),
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         load = f"{r['load']:.2f}" if r["load"] is not None else ""
         lines.append(
             f"| `{r['segmenter']}` | {r['lang']} | {load} | {r['wall']:.3f} | {r['cpu']:.3f} "
-            f"| {r['sentences'] / r['wall']:,.0f} | {r['chars'] / r['wall']:,.0f} "
+            f"| {r['sentences'] / r['cpu']:,.0f} | {r['chars'] / r['cpu']:,.0f} "
             f"| {r['words']:,} | {r['words'] / r['sentences']:.1f} |")
     lines += ["", "Signatures (recorded with every fertility number):", ""]
     seen = set()
