@@ -116,6 +116,29 @@ def test_report_without_plots_or_matplotlib(monkeypatch):
         report.build_report(res, plots=True)
 
 
+def test_many_languages_plot_the_most_expensive_and_table_all():
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from tokeff.langs import FLORES200_CODES
+    from tokeff.results import Row
+
+    sig = results().rows[0].signature
+    langs = sorted(FLORES200_CODES)[:report.MAX_PLOT_LANGS + 5]
+    rng = np.random.default_rng(0)
+    rows = [Row(t, la, "parity", float(v), float(v) * 0.9, float(v) * 1.1, 10, sig)
+            for t in ("a", "b") for la, v in zip(langs, rng.uniform(0.8, 6, len(langs)))]
+    many = Results(rows, {"corpus": "synthetic", "pivot": "eng_Latn"})
+    rep = report.build_report(many, drilldown=0)
+    assert any(f"show the {report.MAX_PLOT_LANGS} with the highest mean parity" in n
+               for n in rep.notes)
+    assert {f.key for f in rep.figures} == {"bars", "heatmap"}  # no Chinese: no origin chart
+    assert any("origin chart" in n or "Chinese" in n for n in rep.notes)
+    doc = rep.html()
+    check_html(doc)
+    assert all(la in doc for la in langs)  # the table keeps every language
+
+
 def test_report_from_json_results():
     """Results read back from JSON (no per-segment counts) still make a report."""
     pytest.importorskip("matplotlib")
