@@ -70,11 +70,11 @@ def add_command(subparsers: argparse._SubParsersAction,
     p = subparsers.add_parser(
         "check", help="check a tokenizer against a baseline (CI regression gate)",
         description="Re-measure a tokenizer on a baseline's corpus and settings and compare. "
-                    "Thresholds: METRIC[@LANG]=LIMIT, LIMIT relative with '%%' (1%%) or absolute "
+                    "Thresholds: METRIC[@LANG]=LIMIT, LIMIT relative with '%' (1%) or absolute "
                     "(0.02). Without thresholds (flags or [tool.tokeff.check]): tokens_per_char "
-                    "may not rise more than 1%% in any language. Example: tokeff check "
+                    "may not rise more than 1% in any language. Example: tokeff check "
                     "--baseline ci/tokeff-baseline.json --tokenizer hf:tokenizer.json "
-                    "--max-increase tokens_per_char=1%% --max-increase parity@zho_Hans=0.02",
+                    "--max-increase tokens_per_char=1% --max-increase parity@zho_Hans=0.02",
         epilog="Exit codes: 0 pass, 1 regression, 2 usage or input error, 3 not comparable.")
     p.add_argument("--baseline", default=None,
                    help="baseline file (default: `baseline` from the config)")
