@@ -232,6 +232,7 @@ DEFAULT_SEGMENTERS: dict[str, str] = {
 
 _cache: dict[str, Segmenter] = {}
 _cache_lock = threading.Lock()
+_name_locks: dict[str, threading.Lock] = {}
 
 
 def get_segmenter(name: str) -> Segmenter:
@@ -243,7 +244,11 @@ def get_segmenter(name: str) -> Segmenter:
     >>> get_segmenter("unicode-words").name
     'unicode-words'
     """
+    # One lock per name: languages prepared in parallel share an instance (zho_Hans and
+    # zho_Hant both use jieba) but do not wait for each other's different dictionaries to load.
     with _cache_lock:
+        lock = _name_locks.setdefault(name, threading.Lock())
+    with lock:
         if name not in _cache:
             _cache[name] = SEGMENTERS.create(name)
         return _cache[name]
