@@ -62,6 +62,10 @@ def write_output(text: str, output: str | None) -> None:
     except OSError as e:
         raise TokeffError(f"cannot write {target}: {e.strerror}") from None
     try:
+        # mkstemp creates 0600; give the file the permissions a plain open() would (umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             if not text.endswith("\n"):
