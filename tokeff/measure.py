@@ -49,8 +49,15 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     the corpus from its files in chunks of that many aligned segments, keeping only compact
     count arrays in memory (:mod:`tokeff.streaming`).
 
-    >>> res = measure("udhr", ["cl100k_base"], langs=["en", "zh"])  # doctest: +SKIP
-    >>> res.value("cl100k_base", "zho_Hans", "parity")  # doctest: +SKIP
+    >>> res = measure("udhr", ["cl100k_base", "qwen2.5"], langs=["en", "zh"],
+    ...               metrics=["tokens", "parity"], bootstrap=200)
+    >>> res.value("cl100k_base", "zho_Hans", "tokens")
+    3118.0
+    >>> round(res.value("cl100k_base", "zho_Hans", "parity"), 3)
+    1.652
+    >>> row = res.get("qwen2.5", "zho_Hans", "parity")
+    >>> row.ci_low < row.value < row.ci_high, row.n_segments
+    (True, 31)
     """
     if aggregation not in AGGREGATIONS:
         raise UsageError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, "
@@ -199,7 +206,10 @@ def compare(corpus: Corpus | str | None = None, tokenizers: Sequence[Tokenizer |
             **kwargs) -> Results:
     """:func:`measure` with defaults: the embedded UDHR and the catalogue's default tokenizers.
 
-    >>> res = compare(langs=["en", "zh"])  # doctest: +SKIP
+    >>> res = compare(tokenizers=["cl100k_base"], langs=["en", "zh"], metrics=["parity"],
+    ...               bootstrap=0)
+    >>> res.meta["corpus"], round(res.value("cl100k_base", "zho_Hans", "parity"), 3)
+    ('udhr', 1.652)
     """
     if tokenizers is None:
         from .tokenizers import default_tokenizer_names

@@ -137,6 +137,16 @@ class Results:
     ``meta`` holds run-level facts (corpus, languages, tokenizers with their backends and
     origin where known, pivot, settings). ``counts`` (not serialised) keeps the per-segment
     arrays for drill-down, keyed by (tokenizer, lang).
+
+    >>> from tokeff import measure
+    >>> res = measure("udhr", ["cl100k_base"], langs=["en", "zh"], metrics=["tokens", "parity"],
+    ...               bootstrap=0)
+    >>> res
+    <Results 4 rows: 1 tokenizer(s) x 2 language(s) x 2 metric(s)>
+    >>> res.value("cl100k_base", "eng_Latn", "tokens"), len(res.filter(metric="parity"))
+    (1887.0, 2)
+    >>> Results.from_json(res.to_json()).rows == res.rows
+    True
     """
 
     rows: list[Row]
