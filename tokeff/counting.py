@@ -162,16 +162,35 @@ def concat_counts(parts: Sequence[Counts]) -> Counts:
             raise ValueError(f"cannot concatenate counts made with segmenter {p.segmenter!r} "
                              f"to counts made with {first.segmenter!r} ({first.lang})")
     arrays = {f: _cat([getattr(p, f) for p in parts]) for f in SEGMENT_FIELDS}
-    ids = np.concatenate([p.token_ids for p in parts])
-    fr = np.concatenate([p.token_freqs for p in parts])
-    uids, inv = np.unique(ids, return_inverse=True)
-    freqs = np.bincount(inv.reshape(-1), weights=fr, minlength=len(uids)).astype(np.int64)
+    uids, freqs = merge_id_freqs([p.token_ids for p in parts], [p.token_freqs for p in parts])
     na: dict[str, str] = {}
     for p in reversed(parts):
         na.update(p.na_reasons)
     return Counts(first.tokenizer, first.lang, token_ids=uids.astype(np.int64),
                   token_freqs=freqs, vocab_size=first.vocab_size, segmenter=first.segmenter,
                   na_reasons=na, **arrays)
+
+
+def merge_id_freqs(ids: Sequence[np.ndarray], freqs: Sequence[np.ndarray]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Union of (distinct id, count) lists with counts summed: ids ascending, int64."""
+    all_ids = np.concatenate(ids).astype(np.int64, copy=False)
+    all_fr = np.concatenate(freqs).astype(np.int64, copy=False)
+    if len(all_ids) == 0:
+        return all_ids, all_fr
+    lo, hi = int(all_ids.min()), int(all_ids.max())
+    if lo >= 0 and hi < max(1 << 22, 4 * len(all_ids)):
+        # Dense: exact integer sums (np.add.at keeps int64; no float round trip).
+        total = np.zeros(hi + 1, dtype=np.int64)
+        np.add.at(total, all_ids, all_fr)
+        present = np.zeros(hi + 1, dtype=bool)
+        present[all_ids] = True
+        uids = np.flatnonzero(present)
+        return uids.astype(np.int64), total[uids]
+    uids, inv = np.unique(all_ids, return_inverse=True)
+    out = np.zeros(len(uids), dtype=np.int64)
+    np.add.at(out, inv.reshape(-1), all_fr)
+    return uids, out
 
 
 def prepare_text(lang: str, texts: Sequence[str], segmenter: str | None) -> LangText:
@@ -339,7 +358,7 @@ def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[
               *, spans: bool = True, workers: int | None = None,
               progress: Callable[[str], None] | None = None,
               cache: CountCache | bool | str | os.PathLike | None = None,
-              executor: Any = None, block_size: int | None = None,
+              executor: Any = None, block_size: int | None = None, words: bool = True,
               ) -> dict[tuple[str, str], Counts]:
     """Count every tokenizer on every language of the corpus.
 
@@ -349,6 +368,9 @@ def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[
     counted by ``executor``: ``"threads"`` (default: a pool of ``workers`` threads; the
     backends release the GIL while encoding), ``"processes"``, ``"serial"``, or any
     :class:`concurrent.futures.Executor`. Results do not depend on any of these choices.
+
+    ``words=False`` skips word segmentation (no word metric asked for): ``words`` and
+    ``continued`` are None, the segmenter is still recorded.
     """
     from .cache import resolve_cache
     from .parallel import get_runner
@@ -357,16 +379,23 @@ def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[
         from .streaming import count_stream
 
         return count_stream(corpus, tokenizers, segmenters, spans=spans,  # type: ignore[arg-type]
-                            workers=workers, progress=progress, cache=cache, executor=executor)
+                            workers=workers, progress=progress, cache=cache, executor=executor,
+                            words=words)
     toks = list(tokenizers)
     langs = corpus.langs
     store = resolve_cache(cache)
     seg_names = {lang: segmenters.get(lang) for lang in langs}
+    recorded: dict[str, str | None] = {}
+    if not words:
+        recorded = segmenter_signatures(seg_names)
+        seg_names = {lang: None for lang in langs}
     out_parts: dict[tuple[int, str], list[Counts | None]] = {}
     jobs: list[Job] = []
     keys: dict[tuple[int, str, int], str] = {}
     block_index: dict[tuple[str, int], int] = {}
     sigs = segmenter_signatures(seg_names) if store is not None else {}
+    if store is not None and not words:
+        sigs = {lang: "nowords" for lang in langs}
     for lang in langs:
         texts = corpus.segments[lang]
         blocks = plan_blocks(texts, max_block=block_size)
@@ -415,8 +444,19 @@ def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[
             if not parts:  # a corpus with no segments: count the empty language directly
                 parts = [count(t, prepare_text(lang, [], seg_names[lang]), spans=spans)]
             out[(t.name, lang)] = concat_counts(parts)  # type: ignore[arg-type]
+    if not words:
+        for c in out.values():
+            mark_words_not_counted(c, recorded.get(c.lang))
     share_language_arrays(out)
     return out
+
+
+def mark_words_not_counted(c: Counts, segmenter: str | None) -> None:
+    """Counts made without segmentation: record the segmenter, say why words are missing."""
+    c.segmenter = segmenter
+    if segmenter is not None:
+        reason = "words not counted (no word metric was asked for)"
+        c.na_reasons["fertility"] = c.na_reasons["continued_words"] = reason
 
 
 def share_language_arrays(counts: Mapping[tuple[str, str], Counts]) -> None:

@@ -680,7 +680,7 @@ class CountsAccumulator:
         self.filled = 0
 
     def add(self, start: int, counts: Mapping[tuple[str, str], Any]) -> None:
-        from .counting import Counts
+        from .counting import Counts, merge_id_freqs
 
         size = None
         for lang in self.langs:
@@ -705,12 +705,8 @@ class CountsAccumulator:
                 if prev is None:
                     self.ids[(name, lang)] = (c.token_ids, c.token_freqs)
                 else:
-                    ids = np.concatenate([prev[0], c.token_ids])
-                    fr = np.concatenate([prev[1], c.token_freqs])
-                    uids, inv = np.unique(ids, return_inverse=True)
-                    self.ids[(name, lang)] = (uids, np.bincount(inv.reshape(-1), weights=fr,
-                                                                minlength=len(uids))
-                                              .astype(np.int64))
+                    self.ids[(name, lang)] = merge_id_freqs([prev[0], c.token_ids],
+                                                            [prev[1], c.token_freqs])
                 if (name, lang) not in self.meta:
                     self.meta[(name, lang)] = (c.vocab_size, c.segmenter, dict(c.na_reasons))
                 else:
@@ -741,7 +737,8 @@ class CountsAccumulator:
 def count_stream(stream: StreamingCorpus, tokenizers: Sequence[Any],
                  segmenters: dict[str, str | None], *, spans: bool = True,
                  workers: int | None = None, progress: Callable[[str], None] | None = None,
-                 cache: Any = None, executor: Any = None) -> dict[tuple[str, str], Any]:
+                 cache: Any = None, executor: Any = None,
+                 words: bool = True) -> dict[tuple[str, str], Any]:
     """Count a streamed corpus chunk by chunk (or partition by partition on a Dask cluster)."""
     from .counting import count_all
     from .parallel import get_runner
@@ -749,12 +746,13 @@ def count_stream(stream: StreamingCorpus, tokenizers: Sequence[Any],
     runner = get_runner(executor, workers)
     if getattr(runner, "distributed", False):
         return runner.count_partitions(stream, tokenizers, segmenters, spans=spans,
-                                       progress=progress, cache=cache)
+                                       progress=progress, cache=cache, words=words)
     acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
     for part in stream.partitions:
         chunk = part.load()
         acc.add(part.start, count_all(chunk, tokenizers, segmenters, spans=spans,
-                                      workers=workers, cache=cache, executor=runner))
+                                      workers=workers, cache=cache, executor=runner,
+                                      words=words))
         del chunk
     out = acc.result()
     if progress:
