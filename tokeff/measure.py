@@ -110,8 +110,9 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
 
     seg_names = resolve_segmenters(corp.langs, segmenters)
     need_spans = any(m in metric_list for m in ("continued_words", "unk_rate"))
+    need_words = any(m in WORD_METRICS for m in metric_list)
     counts = count_all(corp, all_toks, seg_names, spans=need_spans, workers=workers,
-                       progress=progress, cache=cache, executor=executor)
+                       progress=progress, cache=cache, executor=executor, words=need_words)
     boot = Bootstrap(n_resamples=bootstrap if aggregation == "totals" else 0, seed=seed, level=ci)
     rows = _rows(corp, toks, ref_tok, counts, metric_list, pivot_code, boot, aggregation, alpha)
     meta = {
