@@ -53,13 +53,30 @@ class HFTokenizer(Tokenizer):
             pass
         self.tokenizer = tokenizer
         self.backend_version = tokenizers.__version__
-        self._json = json.loads(tokenizer.to_str())
-        unk = self._json.get("model", {}).get("unk_token")
-        if unk is None and self._json.get("model", {}).get("type") == "Unigram":
-            unk_idx = self._json["model"].get("unk_id")
-            self.unk_id = int(unk_idx) if unk_idx is not None else None
-        else:
-            self.unk_id = tokenizer.token_to_id(unk) if unk is not None else None
+        self._json_cache: dict | None = None
+        self._unk: tuple[int | None] | None = None
+
+    @property
+    def _json(self) -> dict:
+        """The tokenizer's JSON, parsed on first use (half the load time of a large
+        tokenizer.json; counting does not need it)."""
+        if self._json_cache is None:
+            self._json_cache = json.loads(self.tokenizer.to_str())
+        return self._json_cache
+
+    @property  # type: ignore[override]
+    def unk_id(self) -> int | None:
+        if self._unk is None:
+            model = self.tokenizer.model
+            unk = getattr(model, "unk_token", None)
+            if unk is not None:
+                self._unk = (self.tokenizer.token_to_id(unk),)
+            elif type(model).__name__ == "Unigram":
+                unk_idx = self._json["model"].get("unk_id")
+                self._unk = (int(unk_idx) if unk_idx is not None else None,)
+            else:
+                self._unk = (None,)
+        return self._unk[0]
 
     @classmethod
     def from_file(cls, path: str | Path, *, name: str | None = None) -> HFTokenizer:
