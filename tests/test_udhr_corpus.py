@@ -71,3 +71,11 @@ def test_wheel_contains_the_corpus(tmp_path):
 
 def test_embedded_dir_in_checkout():
     assert (embedded_dir("udhr") / "articles.jsonl").is_file()
+
+
+def test_named_corpus_wins_over_a_directory_of_that_name(tmp_path, monkeypatch):
+    (tmp_path / "udhr").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert tokeff.load_corpus("udhr").name == "udhr"
+    with pytest.raises(tokeff.CorpusError, match="no languages"):
+        tokeff.load_corpus("./udhr")

@@ -363,13 +363,16 @@ def load_corpus(spec: str | os.PathLike[str] | Corpus | None = None, *, split: s
     if isinstance(spec, os.PathLike):
         spec = os.fspath(spec)
     spec = spec or DEFAULT_CORPUS
+    # A registered name wins over a file or directory of the same name in the working
+    # directory (write ./udhr for the path); a spec with a path separator is always a path.
+    looks_like_path = os.sep in spec or "/" in spec or spec.startswith(".")
     base, sep, sp = spec.partition(":")
-    if sep and base in CORPORA and not Path(spec).exists():
+    if sep and base in CORPORA and not looks_like_path:
         if split and split != sp:
             raise UsageError(f"corpus {spec!r} names split {sp!r} but split={split!r} was given")
         split = sp
         spec = base
-    if spec in CORPORA and not Path(spec).exists():
+    if spec in CORPORA and not looks_like_path:
         corpus = CORPORA.create(spec, split=split, langs=langs)
     else:
         corpus = load_path(spec, split=split, langs=langs)
