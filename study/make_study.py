@@ -563,13 +563,15 @@ class Renderer:
             [f"`{la}`" for la in langs]
         return md_table(header, rows, ["---", "---", "---:"] + ["---:"] * len(langs)), data
 
-    def doc_table(self, run: Run) -> tuple[str, dict, dict]:
+    def doc_table(self, run: Run, show: Sequence[str] | None = None
+                  ) -> tuple[str, dict, dict]:
         """Tokens of one concatenated document vs the sum over segments, per tokenizer: the
         relative change per language, and the extra tokens per join (median over languages)."""
         if run.doc is None:
             return "*Not measured.*", {}, {}
         rows, changes, per_join = [], {}, {}
         joins = max(len(run.corpus) - 1, 1)
+        cols = [la for la in run.doc_langs if show is None or la in show]
         for t in self.toks:
             cells = [f"{t.name} ({t.origin})"]
             pj = []
@@ -578,11 +580,12 @@ class Renderer:
                 doc = run.doc.value(t.name, la, "tokens")
                 changes[(t.name, la)] = doc / seg - 1
                 pj.append((doc - seg) / joins)
-                cells.append(f_pct(doc / seg - 1, 2))
+                if la in cols:
+                    cells.append(f_pct(doc / seg - 1, 2))
             per_join[t.name] = float(np.median(pj))
             cells.append(f_num(per_join[t.name]))
             rows.append(cells)
-        return (md_table(["tokenizer", *[f"`{la}`" for la in run.doc_langs],
+        return (md_table(["tokenizer", *[f"`{la}`" for la in cols],
                           "extra tokens per join (median)"], rows), changes, per_join)
 
     # -- plots --------------------------------------------------------------------------------
@@ -871,7 +874,7 @@ class Renderer:
         # document vs segments
         doc_parts, doc_summary = [], {}
         for run in self.runs:
-            tbl, changes, per_join = self.doc_table(run)
+            tbl, changes, per_join = self.doc_table(run, DOC_LANGS)
             if changes:
                 vals = np.array(list(changes.values()))
                 absmax = max(changes.items(), key=lambda kv: abs(kv[1]))
@@ -905,12 +908,13 @@ class Renderer:
                     f"newlines): one document changes the token total by "
                     f"{f_pct(float(np.median(np.abs(vals))), 2, sign=False)} in the median "
                     f"(absolute), at most {f_pct(absmax[1], 2)} (`{absmax[0][0]}` on "
-                    f"`{absmax[0][1]}`){zh_txt}.{par_txt} Most of the change is the separator "
-                    f"itself: {len(one)} of {len(self.toks)} tokenizers spend about one extra "
-                    f"token per join ({', '.join(f'`{t}`' for t in one) or 'none'}), "
-                    f"{len(none_)} almost none "
-                    f"({', '.join(f'`{t}`' for t in none_) or 'none'}).\n\n"
-                    f"Change of the token total, one document vs sum over segments:\n\n{tbl}\n")
+                    f"`{absmax[0][1]}`){zh_txt}.{par_txt} {len(one)} of {len(self.toks)} tokenizers "
+                    f"spend about one extra token per join (median over languages): "
+                    f"{', '.join(f'`{t}`' for t in one) or 'none'}; for them the change is the "
+                    f"separator itself. {len(none_)} spend almost none per join.\n\n"
+                    f"Change of the token total, one document vs sum over segments"
+                    f"{' (the tables page has every language)' if len(run.doc_langs) > len([la for la in run.doc_langs if la in DOC_LANGS]) else ''}"
+                    f":\n\n{tbl}\n")
         v["doc_sections"] = "\n".join(doc_parts) or "*Not measured.*"
         self.summary["document_vs_segments"] = doc_summary
         # tokenizer table
@@ -919,6 +923,9 @@ class Renderer:
             [[f"`{t.name}`", t.developer, t.origin, GROUP_NAMES[t.group], f"{t.vocab_size:,}",
               str(t.year or "?")] for t in self.toks],
             ["---", "---", "---", "---", "---:", "---:"])
+        for g in GROUPS:
+            sizes = [t.vocab_size for t in self.toks if t.group == g]
+            v[f"vocab_{g}"] = f"{int(np.median(sizes)):,}" if sizes else "n/a"
         # signatures, segmenters
         by_seg: dict[str, list[str]] = {}
         for la in an.langs:
@@ -971,7 +978,7 @@ class Renderer:
             parts.append("\n".join(sec))
         return tmpl.substitute({"sections": "\n".join(parts),
                                 "tokeff_version": tokeff.__version__,
-                                "bootstrap": f"{self.bootstrap:,}"})
+                                "bootstrap": f"{self.bootstrap:,}", "ci_level": "95"})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import importlib.util
 import os
 import re
 import subprocess
+import warnings
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,8 @@ def test_cli_reference_covers_every_subcommand():
         for action in sub._actions:  # every option of every subcommand is documented
             for opt in action.option_strings:
                 assert opt in text, f"option {opt} of tokeff {name} missing"
+    for name, sub in subs.items():  # issue 8: every command documents an example
+        assert "example" in sub.format_help().lower(), f"tokeff {name} --help has no example"
     codes = dict(hooks.exit_codes())
     assert {"0", "1", "2", "3"} <= set(codes)
     assert "<!-- tokeff:cli-reference -->" in (DOCS / "reference" / "cli.md").read_text()
@@ -206,6 +209,8 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
         ran += 1
     if skipped and not ran:
         pytest.skip("; ".join(skipped))
+    for reason in skipped:
+        warnings.warn(f"docs/{page.relative_to(DOCS).as_posix()}: example skipped ({reason})")
     assert ran, f"no example ran on {page}"
 
 
@@ -258,9 +263,11 @@ def test_study_quick_run(tmp_path):
     try:
         spec = importlib.util.spec_from_file_location("make_study", STUDY / "make_study.py")
         mod = importlib.util.module_from_spec(spec)
+        sys.modules["make_study"] = mod  # dataclasses look their module up
         spec.loader.exec_module(mod)
     finally:
         sys.path.remove(str(STUDY))
+        sys.modules.pop("make_study", None)
     out = tmp_path / "study"
     assert mod.main(["--quick", "--bootstrap", "50", "--out", str(out)]) == 0
     page = (out / "index.md").read_text(encoding="utf-8")
