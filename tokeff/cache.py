@@ -174,6 +174,13 @@ class CountCache:
     def __repr__(self) -> str:
         return f"<CountCache {str(self.root)!r}>"
 
+    def __getstate__(self) -> dict[str, Any]:  # picklable for worker processes
+        return {"root": self.root, "dir": self.dir, "stats": dict(self.stats)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     block_digest = staticmethod(block_digest)
 
     @staticmethod

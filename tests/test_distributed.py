@@ -1,0 +1,98 @@
+"""Counting on a real Dask LocalCluster (several worker processes) equals the local run.
+
+Skipped when dask[distributed] is not installed (it is in the ``test`` extra).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import tokeff
+
+import _fixtures as fx
+
+distributed = pytest.importorskip(
+    "distributed", reason="dask[distributed] is not installed (pip install -e '.[test]' or "
+                          "'.[dask]'); the Dask executor cannot be tested")
+
+LANGS = ["eng_Latn", "zho_Hans", "mya_Mymr"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    c = distributed.Client(cluster)
+    try:
+        yield c
+    finally:
+        c.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def toks():
+    return [fx.cl100k(), fx.deepseek(), fx.tiny_spm()]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS).shard(0, 400)
+
+
+def _same(a, b):
+    assert a.rows == b.rows
+    assert a.meta == b.meta
+    for k in a.counts:
+        assert a.counts[k].equals(b.counts[k]), k
+
+
+@pytest.mark.flores
+def test_in_memory_corpus_on_cluster_equals_local(client, toks, corpus):
+    local = tokeff.measure(corpus, toks, bootstrap=100)
+    remote = tokeff.measure(corpus, toks, bootstrap=100, executor=client)
+    _same(local, remote)
+    # The blocks were counted by the worker processes, not here.
+    assert len(client.scheduler_info()["workers"]) == 3
+
+
+@pytest.mark.flores
+def test_streamed_partitions_reduced_on_cluster_equal_local(client, toks, tmp_path):
+    # A corpus of <code>.txt files the workers read themselves, 7 partitions of 60 segments.
+    src = tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS)
+    for lang in LANGS:
+        (tmp_path / f"{lang}.txt").write_text("\n".join(src[lang][:400]) + "\n",
+                                              encoding="utf-8")
+    local = tokeff.measure(str(tmp_path), toks, bootstrap=100)
+    remote = tokeff.measure(str(tmp_path), toks, bootstrap=100, chunk_size=60,
+                            executor=client)
+    _same(local, remote)
+
+
+@pytest.mark.flores
+def test_default_client_and_cache_on_cluster(client, toks, corpus, tmp_path):
+    local = tokeff.measure(corpus, toks[:1], bootstrap=50)
+    with client.as_current():
+        first = tokeff.measure(corpus, toks[:1], bootstrap=50, executor="dask",
+                               cache=tmp_path)
+        second = tokeff.measure(corpus, toks[:1], bootstrap=50, executor="dask",
+                                cache=tmp_path)
+    _same(local, first)
+    _same(local, second)
+    assert tokeff.cache.info(tmp_path)["entries"] > 0
+
+
+def test_worker_with_another_library_version_refuses():
+    from tokeff.distributed import check_worker
+
+    tok = fx.cl100k()
+    check_worker([tok], tokeff.__version__)  # same versions: fine
+    other = type(tok).__new__(type(tok))
+    other.__dict__.update(tok.__dict__)
+    other.backend_version = "0.0.1"
+    with pytest.raises(tokeff.UsageError, match="install the same version"):
+        check_worker([other], tokeff.__version__)
+    with pytest.raises(tokeff.UsageError, match="tokeff"):
+        check_worker([tok], "0.0.0")

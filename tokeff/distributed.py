@@ -1,0 +1,170 @@
+"""Counting on a Dask ``distributed`` cluster, with the same results as a local run.
+
+Pass a :class:`distributed.Client` as ``executor`` to :func:`tokeff.measure` (or ``"dask"`` to
+use the current default client):
+
+- an in-memory corpus is cut into blocks (as locally); each block is sent to a worker, counted
+  there for every tokenizer, and the counts come back to be put in order;
+- a streamed corpus (``chunk_size=...``) is cut into partitions of aligned segments; each worker
+  reads its own partitions from the files (the paths must be visible to the workers, e.g. on
+  shared storage) and counts them; the compact count arrays are then concatenated pairwise on
+  the workers (a tree reduction, in corpus order) and only the result travels back.
+
+Tokenizers are pickled and scattered to every worker once. A worker whose tokenizer library or
+tokeff version differs from this process refuses to count (its numbers could differ), and the
+segmenter signature every worker reports must equal the local one.
+
+>>> from distributed import Client, LocalCluster  # doctest: +SKIP
+>>> client = Client(LocalCluster(n_workers=4))  # doctest: +SKIP
+>>> res = tokeff.measure("big-corpus/", ["cl100k_base"], chunk_size=100_000,
+...                      executor=client)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._version import __version__
+from .counting import Counts, Job, concat_counts, count_all, run_job, segmenter_signatures
+from .errors import MissingDependencyError, UsageError
+
+__all__ = ["DaskRunner", "count_partitions"]
+
+_BACKEND_MODULES = {"tiktoken": "tiktoken", "tokenizers": "tokenizers",
+                    "sentencepiece": "sentencepiece"}
+
+
+def _client(client: Any = None) -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise MissingDependencyError("the Dask executor", "dask[distributed]", "dask") from None
+    if client is not None:
+        return client
+    try:
+        return distributed.get_client()
+    except ValueError:
+        raise UsageError("executor='dask' needs a running Dask client: create one first, e.g. "
+                         "distributed.Client(distributed.LocalCluster()) or "
+                         "Client('scheduler-address:8786'), or pass the client as "
+                         "executor=") from None
+
+
+def check_worker(tokenizers: Sequence[Any], tokeff_version: str) -> None:
+    """Raise when this worker's tokeff or tokenizer libraries differ from the caller's."""
+    if tokeff_version != __version__:
+        raise UsageError(f"a Dask worker has tokeff {__version__}, the client {tokeff_version}; "
+                         f"install the same version on every worker")
+    for t in tokenizers:
+        mod = _BACKEND_MODULES.get(getattr(t, "backend", ""))
+        if mod is None:
+            continue
+        have = getattr(importlib.import_module(mod), "__version__", "unknown")
+        if have != t.backend_version:
+            raise UsageError(f"tokenizer {t.name!r}: a Dask worker has {mod} {have}, the client "
+                             f"{t.backend_version}; install the same version on every worker so "
+                             f"that counts are comparable")
+
+
+def _run_job_remote(job: Job, tokenizers: list[Any], spans: bool, version: str) -> list[Counts]:
+    check_worker(tokenizers, version)
+    return run_job(job, tokenizers, spans)
+
+
+def _count_partition(partition: Any, tokenizers: list[Any], segmenters: dict[str, str | None],
+                     spans: bool, words: bool, cache: Any, version: str
+                     ) -> dict[tuple[str, str], Counts]:
+    check_worker(tokenizers, version)
+    corpus = partition.load()
+    counts = count_all(corpus, tokenizers, segmenters, spans=spans, cache=cache, words=words,
+                       executor="threads")
+    return {k: c.compact() for k, c in counts.items()}
+
+
+def _reduce_pair(a: dict[tuple[str, str], Counts],
+                 b: dict[tuple[str, str], Counts]) -> dict[tuple[str, str], Counts]:
+    return {k: concat_counts([a[k], b[k]]) for k in a}
+
+
+def _check_segmenters(counts: Any, expected: dict[str, str | None], words: bool) -> None:
+    for c in counts:
+        want = expected.get(c.lang)
+        if words and c.segmenter != want:
+            raise UsageError(f"a Dask worker segments {c.lang} with {c.segmenter!r}, this "
+                             f"process with {want!r}; install the same segmenter versions on "
+                             f"every worker")
+
+
+class DaskRunner:
+    """Counting jobs or corpus partitions on a Dask cluster (see the module docstring)."""
+
+    distributed = True
+
+    def __init__(self, client: Any = None):
+        self._given = client
+
+    @property
+    def client(self) -> Any:
+        return _client(self._given)
+
+    def _scatter(self, client: Any, tokenizers: Sequence[Any]) -> Any:
+        return client.scatter(list(tokenizers), broadcast=True, hash=False)
+
+    def run(self, jobs: Sequence[Job], tokenizers: Sequence[Any], spans: bool):
+        from distributed import as_completed
+
+        client = self.client
+        expected = segmenter_signatures({j.lang: j.segmenter for j in jobs})
+        toks = self._scatter(client, tokenizers)
+        futs = {client.submit(_run_job_remote, job, toks, spans, __version__, pure=False): job
+                for job in jobs}
+        try:
+            for fut, result in as_completed(list(futs), with_results=True):
+                job = futs[fut]
+                _check_segmenters(result, {job.lang: expected[job.lang]},
+                                  job.segmenter is not None)
+                for ti, c in zip(job.tok_indices, result):
+                    yield job, ti, c
+        finally:
+            del toks
+
+    def count_partitions(self, stream: Any, tokenizers: Sequence[Any],
+                         segmenters: dict[str, str | None], *, spans: bool = True,
+                         progress: Callable[[str], None] | None = None, cache: Any = None,
+                         words: bool = True) -> dict[tuple[str, str], Counts]:
+        """Count every partition of a streamed corpus on the workers and reduce them there."""
+        from .cache import resolve_cache
+        from .counting import share_language_arrays
+
+        client = self.client
+        store = resolve_cache(cache)
+        seg = {lang: segmenters.get(lang) for lang in stream.langs}
+        expected = segmenter_signatures(seg)
+        toks = self._scatter(client, tokenizers)
+        level = [client.submit(_count_partition, p, toks, seg, spans, words, store, __version__,
+                               pure=False) for p in stream.partitions]
+        while len(level) > 1:
+            nxt = [client.submit(_reduce_pair, level[i], level[i + 1], pure=False)
+                   for i in range(0, len(level) - 1, 2)]
+            if len(level) % 2:
+                nxt.append(level[-1])
+            level = nxt
+        out = level[0].result()
+        del toks
+        _check_segmenters(out.values(), expected, words)
+        if sum(1 for _ in out) and next(iter(out.values())).n_segments != len(stream):
+            raise RuntimeError("the reduced counts do not cover the corpus (a bug)")
+        share_language_arrays(out)
+        if progress:
+            for t in tokenizers:
+                for lang in stream.langs:
+                    progress(f"{t.name} {lang}")
+        return out
+
+
+def count_partitions(stream: Any, tokenizers: Sequence[Any], segmenters: dict[str, str | None],
+                     client: Any = None, **kw: Any) -> dict[tuple[str, str], Counts]:
+    """Count a :class:`tokeff.streaming.StreamingCorpus` on a Dask cluster."""
+    return DaskRunner(client).count_partitions(stream, tokenizers, segmenters, **kw)
