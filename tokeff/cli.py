@@ -32,9 +32,10 @@ EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_NOT_COMPARABLE = 0, 1, 2, 3
 
 #: Languages measured by default when the corpus has many (``--langs all`` for every one).
 DEFAULT_LANGS = (
-    "eng_Latn", "zho_Hans", "zho_Hant", "yue_Hant", "jpn_Jpan", "kor_Hang", "hin_Deva",
-    "arb_Arab", "rus_Cyrl", "spa_Latn", "fra_Latn", "deu_Latn", "por_Latn", "vie_Latn",
-    "ind_Latn", "tur_Latn", "ben_Beng", "tha_Thai", "amh_Ethi", "mya_Mymr",
+    "eng_Latn", "zho_Hans", "zho_Hant", "yue_Hant", "yue_Hans", "jpn_Jpan", "kor_Hang",
+    "hin_Deva", "arb_Arab", "rus_Cyrl", "spa_Latn", "fra_Latn", "deu_Latn", "por_Latn",
+    "vie_Latn", "ind_Latn", "tur_Latn", "ben_Beng", "swh_Latn", "tha_Thai", "amh_Ethi",
+    "mya_Mymr",
 )
 #: Metrics shown by ``compare`` unless ``--metrics`` says otherwise (``--metrics all``).
 DEFAULT_CLI_METRICS = ("tokens", "tokens_per_char", "fertility", "continued_words", "parity")
@@ -110,7 +111,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
                    help="split: dev, devtest, dev+devtest (FLORES); articles, paragraphs (udhr)")
     p.add_argument("--langs", default=None,
                    help="comma-separated language codes or aliases, or 'all' (default: a "
-                        "spread of 20 major languages where the corpus has them)")
+                        "spread of major languages, those the corpus has)")
     p.add_argument("--tokenizers", default=None,
                    help="comma-separated specs: catalogue names, groups (@default, @cn, "
                         "@foreign, @all), tiktoken:..., hf:..., spm:... (default: @default)")
@@ -238,12 +239,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         rows = [{"name": n} for n in CORPORA.names()]
     elif args.what == "segmenters":
-        from .segmenters import DEFAULT_SEGMENTERS, SEGMENTERS
+        from .segmenters import (
+            DEFAULT_SEGMENTERS,
+            SEGMENTER_INFO,
+            SEGMENTERS,
+            missing_dependency,
+        )
 
-        rows = [{"name": n, "default_for": ", ".join(sorted(k for k, v in
-                                                            DEFAULT_SEGMENTERS.items() if v == n))
-                 or ("space-delimited scripts" if n == "unicode-words" else "")}
-                for n in SEGMENTERS.names()]
+        rows = []
+        for n in SEGMENTERS.names():
+            info = SEGMENTER_INFO.get(n)
+            default_for = ", ".join(sorted(k for k, v in DEFAULT_SEGMENTERS.items() if v == n))
+            if n == "unicode-words":
+                default_for = ", ".join(filter(None, [default_for, "space-delimited scripts"]))
+            rows.append({"name": n, "default_for": default_for,
+                         "extra": (info.extra or "core") if info else "",
+                         "installed": missing_dependency(n) is None,
+                         "description": info.description if info else ""})
     else:
         from .metrics import METRICS
 
