@@ -833,8 +833,14 @@ class Renderer:
                       f"higher on {len(more)}")
         short += "."
         if cn_new and fo_new:
-            short += (f" Part of the gap comes from older foreign vocabularies: among "
-                      f"vocabularies released in {cut} or later it is "
+            r_all = an.group_ratio(an.tpc, "zho_Hans").point if "zho_Hans" in an.langs else None
+            r_new = (an.group_ratio(an.tpc, "zho_Hans", cn_new, fo_new).point
+                     if "zho_Hans" in an.langs else None)
+            lead = ("Part of the Chinese gap comes from older foreign vocabularies"
+                    if r_all is not None and r_new is not None and abs(r_new - 1) < abs(r_all - 1)
+                    else "Older vocabularies do not explain the Chinese gap")
+            short += (f" {lead}: among "
+                      f"vocabularies released in {cut} or later the difference is "
                       + join_and(f"{level(an.group_ratio(an.tpc, la, cn_new, fo_new))} on "
                                   f"{what}" for la, what in (("zho_Hans", "simplified Chinese"),
                                                              (PIVOT, "English"))
