@@ -94,6 +94,15 @@ class Row:
     """One number: a metric of a tokenizer on a language, with its CI and signature.
 
     ``value`` is None when the metric is not available; ``note`` then says why.
+
+    >>> from tokeff import measure
+    >>> res = measure("udhr", ["cl100k_base"], langs=["ja"], metrics=["tokens", "fertility"],
+    ...               segmenters={"ja": "none"}, pivot=None, bootstrap=0)
+    >>> row = res.get("cl100k_base", "jpn_Jpan", "fertility")
+    >>> row.value, row.note
+    (None, 'not available (no word segmenter for jpn_Jpan)')
+    >>> Row.from_record(row.to_record()) == row
+    True
     """
 
     tokenizer: str

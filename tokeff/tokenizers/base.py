@@ -58,6 +58,16 @@ class Tokenizer:
 
     Subclasses implement :meth:`_encode_ids` and, where offsets exist, :meth:`_encode_spans`, plus
     :meth:`_canonical_bytes` for the fingerprint.
+
+    >>> from tokeff import get_tokenizer
+    >>> tok = get_tokenizer("cl100k_base")
+    >>> tok.encode_batch(["hello world", ""])
+    [[15339, 1917], []]
+    >>> arrays = tok.encode_arrays(["hello world"])
+    >>> arrays.lengths.tolist(), arrays.starts.tolist(), arrays.ends.tolist()
+    ([2], [0, 5], [5, 11])
+    >>> tok.backend, len(tok.fingerprint())
+    ('tiktoken', 64)
     """
 
     backend: str = "custom"
