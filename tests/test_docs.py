@@ -180,6 +180,14 @@ def test_catalogue_and_metrics_tables_render():
             "chars", "bytes", "words", "segments", "tokens"), f"metric {m} not explained"
 
 
+def test_docstring_examples_render_as_code():
+    lines = ["Text.", "", ">>> x = f(1,", "...       2)  # doctest: +SKIP", "3", "", "```python",
+             ">>> inside a fence stays", "```"]
+    out = _hooks().doctest_to_fences(lines)
+    assert out[2:7] == ["```pycon", ">>> x = f(1,", "...       2)", "3", "```"]
+    assert out[-3:] == ["```python", ">>> inside a fence stays", "```"]
+
+
 # -- the examples run --------------------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@
   :mod:`tokeff.cli`. The reference can therefore never drift from the parser.
 - ``<!-- tokeff:catalogue -->`` is replaced by a table of the offline tokenizer catalogue.
 - ``<!-- tokeff:metrics -->`` is replaced by the METRICS table (name, unit, direction).
+- Docstring examples (``>>>`` lines, as doctest writes them) are shown as Python console code
+  blocks, with doctest directives such as ``# doctest: +SKIP`` removed.
 - Pages that other parts of the project own (``ci-gate.md``, ``notebook.ipynb``) get a stand-in
   while they are missing, so the site still builds with ``--strict``.
 
@@ -134,6 +136,69 @@ def render_metrics() -> str:
         rows.append(f"| `{m.name}` | {m.unit} | {better.get(m.direction, m.direction)} | "
                     f"{m.kind} | {m.description} |")
     return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doctest examples in docstrings -> code blocks
+# ---------------------------------------------------------------------------------------------
+
+_DOCTEST_FLAG = re.compile(r"\s*#\s*doctest:.*$")
+
+
+def doctest_to_fences(lines: list[str]) -> list[str]:
+    """Wrap runs of ``>>>`` examples (with their ``...`` continuations and output lines, up to a
+    blank line) in ```` ```pycon ```` fences; leave existing fenced blocks alone."""
+    out: list[str] = []
+    in_fence = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            out.append(line)
+            i += 1
+            continue
+        if not in_fence and stripped.startswith(">>>"):
+            indent = line[: len(line) - len(stripped)]
+            block = []
+            while i < len(lines) and lines[i].strip() and lines[i].startswith(indent):
+                block.append(_DOCTEST_FLAG.sub("", lines[i][len(indent):]))
+                i += 1
+            out += [indent + "```pycon", *(indent + b for b in block), indent + "```"]
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _doctest_extension():
+    from markdown import Extension
+    from markdown.preprocessors import Preprocessor
+
+    class _Pre(Preprocessor):
+        def run(self, lines: list[str]) -> list[str]:
+            return doctest_to_fences(lines)
+
+    class DoctestBlocks(Extension):
+        def extendMarkdown(self, md):  # noqa: N802 - Markdown API
+            # before the fenced-code preprocessors (priority 25), so they see our fences
+            md.preprocessors.register(_Pre(md), "tokeff_doctest_blocks", 30)
+
+    return DoctestBlocks()
+
+
+try:  # run before mkdocstrings' on_config, which copies the extension list
+    from mkdocs.plugins import event_priority
+except ImportError:  # pragma: no cover
+    def event_priority(_p):  # noqa: D103
+        return lambda f: f
+
+
+@event_priority(100)
+def on_config(config):  # noqa: ANN001 - mkdocs hook signature
+    config.markdown_extensions.append(_doctest_extension())
+    return config
 
 
 MARKERS = {
