@@ -41,6 +41,8 @@ SEGMENT_FIELDS = ("tokens", "chars", "bytes", "byte_fallback", "words", "continu
 BLOCK_MODULUS = 512
 MIN_BLOCK = 256
 MAX_BLOCK = 2048
+#: Blocks without the cache: equal parts of at most this many segments.
+FIXED_BLOCK = 1024
 
 
 @dataclass
@@ -298,16 +300,28 @@ def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
 
 # -- blocks ------------------------------------------------------------------------------------
 
-def plan_blocks(texts: Sequence[str], *, max_block: int | None = None) -> list[tuple[int, int]]:
-    """Cut a language's segments into content-defined blocks ``[(start, stop), ...]``.
+def plan_blocks(texts: Sequence[str], *, max_block: int | None = None,
+                content_defined: bool = True) -> list[tuple[int, int]]:
+    """Cut a language's segments into blocks ``[(start, stop), ...]``.
 
-    A block ends after a segment whose UTF-8 crc32 is 0 modulo :data:`BLOCK_MODULUS` (once it
-    has :data:`MIN_BLOCK` segments) or at ``max_block`` segments (default :data:`MAX_BLOCK`).
+    Content-defined (for the cache): a block ends after a segment whose UTF-8 crc32 is 0
+    modulo :data:`BLOCK_MODULUS` (once it has :data:`MIN_BLOCK` segments) or at ``max_block``
+    segments (default :data:`MAX_BLOCK`). Otherwise: equal blocks of at most
+    :data:`FIXED_BLOCK` (or ``max_block``) segments.
 
     >>> plan_blocks(["a"] * 5000)[:2]
     [(0, 2048), (2048, 4096)]
+    >>> plan_blocks(["a"] * 2500, content_defined=False)
+    [(0, 834), (834, 1668), (1668, 2500)]
     """
     n = len(texts)
+    if not content_defined:
+        if n == 0:
+            return []
+        size = max(1, max_block or FIXED_BLOCK)
+        k = -(-n // size)
+        bounds = [n * i // k for i in range(k + 1)]
+        return list(zip(bounds, bounds[1:]))
     cap = max(1, max_block or MAX_BLOCK)
     lo = min(MIN_BLOCK, cap)
     if n <= lo:
@@ -398,7 +412,7 @@ def count_all(corpus: Corpus, tokenizers: Sequence[Tokenizer], segmenters: dict[
         sigs = {lang: "nowords" for lang in langs}
     for lang in langs:
         texts = corpus.segments[lang]
-        blocks = plan_blocks(texts, max_block=block_size)
+        blocks = plan_blocks(texts, max_block=block_size, content_defined=store is not None)
         for ti in range(len(toks)):
             out_parts[(ti, lang)] = [None] * len(blocks)
         for bi, (a, b) in enumerate(blocks):

@@ -84,10 +84,11 @@ class ThreadRunner:
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
         prep: dict[int, Future] = {}
         enc: dict[Future, tuple[int, int]] = {}
-        # Biggest segmentation work first (it is the Python-heavy part), interleaved with
-        # encode tasks of backends that encode a whole batch in one GIL-free call.
-        order = sorted(range(len(jobs)), key=lambda j: -sum(map(len, jobs[j].texts))
-                       if jobs[j].segmenter else 0)
+        # Dictionary/model segmenters first (the Python-heavy part), biggest blocks first,
+        # interleaved with encode tasks of backends that encode a whole batch in one GIL-free
+        # call, so that the GIL-bound and the native work overlap.
+        order = sorted(range(len(jobs)), key=lambda j: (
+            jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
         enc_tasks = [(j, ti) for j in range(len(jobs)) for ti in jobs[j].tok_indices]
         enc_tasks.sort(key=lambda jt: not _releases_gil_in_one_call(tokenizers[jt[1]]))
         ei = 0
