@@ -312,7 +312,7 @@ def plan_blocks(texts: Sequence[str], *, max_block: int | None = None,
     >>> plan_blocks(["a"] * 5000)[:2]
     [(0, 2048), (2048, 4096)]
     >>> plan_blocks(["a"] * 2500, content_defined=False)
-    [(0, 834), (834, 1668), (1668, 2500)]
+    [(0, 833), (833, 1666), (1666, 2500)]
     """
     n = len(texts)
     if not content_defined:
