@@ -238,6 +238,26 @@ DOCTEST_MODULES = (
 )
 
 
+#: Public names without a docstring example: constants, and register_segmenter (its module,
+#: tokeff/segmenters, is maintained with the segmenters).
+NO_EXAMPLE_NEEDED = {"__version__", "METRICS", "register_segmenter"}
+
+
+def test_public_api_has_examples():
+    import inspect
+
+    import tokeff
+
+    missing = []
+    for name in tokeff.__all__:
+        obj = getattr(tokeff, name)
+        if name in NO_EXAMPLE_NEEDED or (inspect.isclass(obj) and issubclass(obj, Exception)):
+            continue
+        if ">>>" not in (inspect.getdoc(obj) or ""):
+            missing.append(name)
+    assert not missing, f"public names whose docstring has no example: {missing}"
+
+
 @pytest.mark.parametrize("modname", DOCTEST_MODULES)
 def test_docstring_examples(modname, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -29,7 +29,19 @@ def _unesc(v: str) -> str:
 @dataclass(frozen=True)
 class Signature:
     """Everything that shapes a number. Two numbers are comparable only when their signatures
-    agree on every field except the tokenizer's (and language, which is in the row)."""
+    agree on every field except the tokenizer's (and language, which is in the row).
+
+    >>> from tokeff import measure
+    >>> res = measure("udhr", ["cl100k_base", "qwen2.5"], langs=["en", "zh"], metrics=["parity"],
+    ...               bootstrap=100)
+    >>> sig = res.get("qwen2.5", "zho_Hans", "parity").signature
+    >>> sig.corpus, sig.split, sig.agg, sig.boot, sig.pivot
+    ('udhr', 'articles', 'totals', '100/seed0/95', 'eng_Latn')
+    >>> str(sig).startswith("tokeff:")
+    True
+    >>> sorted(sig.differences(res.get("cl100k_base", "zho_Hans", "parity").signature))
+    ['fp', 'tnorm', 'tok', 'vocab']
+    """
 
     version: str
     tok: str
