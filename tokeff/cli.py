@@ -21,10 +21,9 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
+from ._io import atomic_write
 from ._version import __version__
 from .errors import NotComparableError, TokeffError, UsageError
 
@@ -54,32 +53,7 @@ def write_output(text: str, output: str | None) -> None:
             sys.stdout.write("\n")
         sys.stdout.flush()
         return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise TokeffError(f"cannot write {target}: directory {directory} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise TokeffError(f"cannot write {target}: {e.strerror}") from None
-    try:
-        # mkstemp creates 0600; give the file the permissions a plain open() would (umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            if not text.endswith("\n"):
-                f.write("\n")
-        os.replace(tmp, target)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise TokeffError(f"cannot write {target}: {e.strerror or e}") from None
-        raise
+    atomic_write(output, text if text.endswith("\n") else text + "\n")
 
 
 class Progress:
