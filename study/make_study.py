@@ -972,7 +972,7 @@ class Renderer:
                    self.per_tok_table(an, an.fert, f_num), "",
                    ]
             for w in self.windows:
-                sec += [f"### Characters held by a {w:,}-token context window", "",
+                sec += [f"### Characters held by a context window of {w:,} tokens", "",
                         self.window_tok_table(an, w), ""]
             cost_md, _ = self.cost_table(an)
             sec += [f"### Cost of a workload (EXAMPLE prices)", "", cost_md, ""]
