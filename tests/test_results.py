@@ -122,8 +122,8 @@ class TestSignature:
         assert sig.boot == "100/seed1/95"
         assert sig.pivot == "eng_Latn" and sig.ref == "none" and sig.alpha == "2.5"
         assert sig.version == tokeff.__version__
-        assert res.get("char", "eng_Latn", "tokens").signature.seg.startswith("unicode-words")
-        assert res.get("char", "jpn_Jpan", "tokens").signature.seg == "none"
+        assert res.get("char", "eng_Latn", "fertility").signature.seg.startswith("unicode-words")
+        assert res.get("char", "jpn_Jpan", "tokens").signature.seg == "n/a"
         assert Signature.parse(str(sig)) == sig
 
 
