@@ -139,7 +139,8 @@ def test_no_segmenter_gives_reason():
     res = tokeff.measure(c, [CharTok()], bootstrap=0)
     row = res.get("char", "bod_Tibt", "fertility")
     assert row.value is None
-    assert row.note == "not available (no word segmenter for bod_Tibt)"
+    assert row.note == ("not available (no word segmenter for bod_Tibt (tokeff has none for "
+                        "the Tibt script))")
     assert row.signature.seg == "none"
 
 

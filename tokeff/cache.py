@@ -42,6 +42,7 @@ import numpy as np
 from ._version import __version__
 from .counting import SEGMENT_FIELDS, Counts
 from .errors import UsageError
+from .segmenters import unavailable_reason
 
 __all__ = ["CountCache", "default_dir", "resolve_cache", "clear", "info", "add_command",
            "FORMAT_VERSION"]
@@ -245,7 +246,7 @@ class CountCache:
             na["continued_words"] = reason
             na["unk_rate"] = reason
         if arrays["words"] is None:
-            na["fertility"] = na["continued_words"] = f"no word segmenter for {lang}"
+            na["fertility"] = na["continued_words"] = unavailable_reason(lang)
         return Counts(tokenizer, lang, token_ids=arrays.pop("token_ids"),  # type: ignore[arg-type]
                       token_freqs=arrays.pop("token_freqs"),  # type: ignore[arg-type]
                       vocab_size=int(vocab_size), segmenter=meta["segmenter"], na_reasons=na,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .corpora.model import Corpus
-from .segmenters import get_segmenter
+from .segmenters import get_segmenter, unavailable_reason
 from .tokenizers.base import Tokenizer, TokenArrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,7 +287,7 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
         na["continued_words"] = reason
         na["unk_rate"] = reason
     if lt.words is None:
-        na["fertility"] = na["continued_words"] = f"no word segmenter for {lt.lang}"
+        na["fertility"] = na["continued_words"] = unavailable_reason(lt.lang)
     return Counts(tok.name, lt.lang, lengths.astype(np.int64), lt.chars, lt.bytes, bf,
                   lt.words, continued, unk, uids.astype(np.int64), freqs.astype(np.int64),
                   vocab_size, lt.segmenter, na)
