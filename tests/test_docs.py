@@ -234,13 +234,13 @@ def test_example_markers_are_known():
 DOCTEST_MODULES = (
     "tokeff", "tokeff.measure", "tokeff.results", "tokeff.metrics", "tokeff.langs",
     "tokeff.registry", "tokeff.corpora.loaders", "tokeff.corpora.model", "tokeff.tokenizers",
-    "tokeff.tokenizers.base", "tokeff.segmenters", "tokeff.cli", "tokeff.errors",
+    "tokeff.tokenizers.base", "tokeff.tokenizers._formats", "tokeff.segmenters", "tokeff.cli",
+    "tokeff.errors",
 )
 
 
-#: Public names without a docstring example: constants, and register_segmenter (its module,
-#: tokeff/segmenters, is maintained with the segmenters).
-NO_EXAMPLE_NEEDED = {"__version__", "METRICS", "register_segmenter"}
+#: Public names without a docstring example: constants.
+NO_EXAMPLE_NEEDED = {"__version__", "METRICS"}
 
 
 def test_public_api_has_examples():

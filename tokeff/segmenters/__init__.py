@@ -98,7 +98,15 @@ SEGMENTER_INFO: dict[str, SegmenterInfo] = {}
 
 
 def register_segmenter(name: str, factory, *, replace: bool = False) -> None:
-    """Register a segmenter factory ``() -> Segmenter`` under ``name``."""
+    """Register a segmenter factory ``() -> Segmenter`` under ``name``.
+
+    >>> from tokeff.segmenters.unicode_words import UnicodeWordSegmenter
+    >>> class Lower(UnicodeWordSegmenter):
+    ...     name = "lower-words"
+    >>> register_segmenter("lower-words", Lower, replace=True)
+    >>> get_segmenter("lower-words").words("Hello, world")
+    ['Hello', ',', 'world']
+    """
     SEGMENTERS.register(name, factory, replace=replace)
 
 

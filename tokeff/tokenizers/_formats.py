@@ -211,9 +211,10 @@ class RWKVTrieTokenizer(Tokenizer):
     """RWKV-World tokenizer: at each position take the longest vocabulary entry that matches the
     UTF-8 bytes there (RWKV's ``TRIE_TOKENIZER``). Tokens are byte strings, so spans are exact.
 
-    >>> tok = RWKVTrieTokenizer({b"a": 1, b"b": 2, b"ab": 3}, name="toy", vocab_size=4)
+    >>> vocab = {bytes([b]): b + 1 for b in range(256)} | {b"ab": 257}
+    >>> tok = RWKVTrieTokenizer(vocab, name="toy")
     >>> tok.encode("abba")
-    [3, 2, 1]
+    [257, 99, 98]
     """
 
     backend = "rwkv-trie"
