@@ -54,7 +54,8 @@ class LangText:
     chars: np.ndarray
     bytes: np.ndarray
     byte_base: np.ndarray  # byte offset of each segment in the concatenated UTF-8 text
-    char_start_cum: np.ndarray  # cumulative count of character starts per global byte offset
+    char_start_cum: np.ndarray | None  # characters starting before each global byte offset
+    # (None until :func:`char_start_cum` computes it)
     segmenter: str | None  # signature of the segmenter, None when the language has none
     words: np.ndarray | None = None
     word_starts: np.ndarray | None = None  # global byte offsets
@@ -200,18 +201,9 @@ def prepare_text(lang: str, texts: Sequence[str], segmenter: str | None) -> Lang
     texts = list(texts)
     n = len(texts)
     chars = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    data = "".join(texts).encode("utf-8")
-    buf = np.frombuffer(data, dtype=np.uint8)
-    is_start = (buf & 0xC0) != 0x80
-    char_start_cum = np.zeros(len(buf) + 1, dtype=np.int64)
-    np.cumsum(is_start, out=char_start_cum[1:])
-    # Byte offset of each segment start: the byte of its first character.
-    char_pos = np.flatnonzero(is_start)
-    char_base = np.cumsum(chars) - chars
-    byte_base = np.append(char_pos, len(buf))[char_base] if n else np.zeros(0, np.int64)
-    nbytes = np.diff(np.append(byte_base, len(buf)))
-    lt = LangText(lang, texts, chars, nbytes.astype(np.int64), byte_base.astype(np.int64),
-                  char_start_cum, None)
+    nbytes = np.fromiter(map(len, map(_utf8, texts)), dtype=np.int64, count=n)
+    byte_base = np.cumsum(nbytes) - nbytes
+    lt = LangText(lang, texts, chars, nbytes, byte_base, None, None)
     if segmenter is not None:
         seg = get_segmenter(segmenter)
         wa = seg.segment_batch(texts)
@@ -221,6 +213,21 @@ def prepare_text(lang: str, texts: Sequence[str], segmenter: str | None) -> Lang
         lt.word_starts = wa.starts + byte_base[lt.word_seg]
         lt.word_ends = wa.ends + byte_base[lt.word_seg]
     return lt
+
+
+def _utf8(s: str) -> bytes:
+    return s.encode("utf-8")
+
+
+def char_start_cum(lt: LangText) -> np.ndarray:
+    """Per byte offset of the concatenated UTF-8 text: how many characters start before it
+    (computed on first use: only the UNK rate needs it)."""
+    if lt.char_start_cum is None:
+        buf = np.frombuffer("".join(lt.texts).encode("utf-8"), dtype=np.uint8)
+        cum = np.zeros(len(buf) + 1, dtype=np.int64)
+        np.cumsum((buf & 0xC0) != 0x80, out=cum[1:])
+        lt.char_start_cum = cum
+    return lt.char_start_cum
 
 
 def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True) -> TokenArrays:
@@ -268,9 +275,10 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
     if arrays.has_spans:
         gs = arrays.starts + lt.byte_base[tok_seg]
         ge = arrays.ends + lt.byte_base[tok_seg]
-        if tok.unk_id is not None:
-            is_unk = ids == tok.unk_id
-            covered = lt.char_start_cum[ge[is_unk]] - lt.char_start_cum[gs[is_unk]]
+        is_unk = ids == tok.unk_id if tok.unk_id is not None else None
+        if is_unk is not None and bool(is_unk.any()):
+            cum = char_start_cum(lt)
+            covered = cum[ge[is_unk]] - cum[gs[is_unk]]
             unk = np.bincount(tok_seg[is_unk], weights=covered, minlength=n).astype(np.int64)
         else:
             unk = np.zeros(n, dtype=np.int64)
