@@ -104,12 +104,16 @@ class ThreadRunner:
         waiting: dict[int, list[tuple[Future, int]]] = {}
         pending: set[Future] = set(enc) | set(prep.values())
         prep_of = {f: j for j, f in prep.items()}
+        left = {j: len(jobs[j].tok_indices) for j in range(len(jobs))}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
                     if f in comb:
                         j, ti = comb.pop(f)
+                        left[j] -= 1
+                        if left[j] == 0:  # the block's prepared text is no longer needed
+                            del prep[j]
                         yield jobs[j], ti, f.result()
                     elif f in enc:
                         j, ti = enc.pop(f)
@@ -120,7 +124,7 @@ class ThreadRunner:
                         else:
                             waiting.setdefault(j, []).append((f, ti))
                     else:
-                        j = prep_of[f]
+                        j = prep_of.pop(f)
                         lt = f.result()  # raises the segmenter's error, if any
                         for ef, ti in waiting.pop(j, []):
                             g = pool.submit(combine, tokenizers[ti], lt, ef.result())
