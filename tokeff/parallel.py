@@ -14,6 +14,7 @@ to each worker once); it helps only with tokenizers or segmenters that hold the 
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 from collections.abc import Iterator, Sequence
@@ -82,54 +83,62 @@ class ThreadRunner:
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
-        prep: dict[int, Future] = {}
-        enc: dict[Future, tuple[int, int]] = {}
-        # Dictionary/model segmenters first (the Python-heavy part), biggest blocks first,
-        # interleaved with encode tasks of backends that encode a whole batch in one GIL-free
-        # call, so that the GIL-bound and the native work overlap.
+        # Dictionary/model segmenters first (the Python-heavy part), biggest blocks first. A
+        # job's encode tasks are submitted next to its prepare task, backends that encode a
+        # whole batch in one GIL-free call first, so that GIL-bound segmentation and native
+        # encoding overlap. At most `window` jobs are in flight, which bounds memory.
         order = sorted(range(len(jobs)), key=lambda j: (
             jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
-        enc_tasks = [(j, ti) for j in range(len(jobs)) for ti in jobs[j].tok_indices]
-        enc_tasks.sort(key=lambda jt: not _releases_gil_in_one_call(tokenizers[jt[1]]))
-        ei = 0
-        for j in order:
-            prep[j] = pool.submit(prepare_text, jobs[j].lang, jobs[j].texts, jobs[j].segmenter)
-            if ei < len(enc_tasks):
-                jj, ti = enc_tasks[ei]
-                enc[pool.submit(encode, tokenizers[ti], jobs[jj].texts, spans=spans)] = (jj, ti)
-                ei += 1
-        for jj, ti in enc_tasks[ei:]:
-            enc[pool.submit(encode, tokenizers[ti], jobs[jj].texts, spans=spans)] = (jj, ti)
-        comb: dict[Future, tuple[int, int]] = {}
-        waiting: dict[int, list[tuple[Future, int]]] = {}
-        pending: set[Future] = set(enc) | set(prep.values())
-        prep_of = {f: j for j, f in prep.items()}
-        left = {j: len(jobs[j].tok_indices) for j in range(len(jobs))}
+        window = max(2, 2 * self.workers + 2)
+        todo = iter(order)
+        kind: dict[Future, tuple[str, int, int]] = {}
+        state: dict[int, dict[str, Any]] = {}
+        pending: set[Future] = set()
+
+        def start(j: int) -> None:
+            job = jobs[j]
+            f = pool.submit(prepare_text, job.lang, job.texts, job.segmenter)
+            kind[f] = ("prepare", j, -1)
+            pending.add(f)
+            state[j] = {"lt": None, "encoded": [], "left": len(job.tok_indices)}
+            for ti in sorted(job.tok_indices,
+                             key=lambda t: not _releases_gil_in_one_call(tokenizers[t])):
+                g = pool.submit(encode, tokenizers[ti], job.texts, spans=spans)
+                kind[g] = ("encode", j, ti)
+                pending.add(g)
+
+        def combine_later(j: int, ti: int, arrays: Any) -> None:
+            g = pool.submit(combine, tokenizers[ti], state[j]["lt"], arrays)
+            kind[g] = ("combine", j, ti)
+            pending.add(g)
+
+        for j in itertools.islice(todo, window):
+            start(j)
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, rest = wait(pending, return_when=FIRST_COMPLETED)
+                pending.difference_update(finished)
                 for f in finished:
-                    if f in comb:
-                        j, ti = comb.pop(f)
-                        left[j] -= 1
-                        if left[j] == 0:  # the block's prepared text is no longer needed
-                            del prep[j]
-                        yield jobs[j], ti, f.result()
-                    elif f in enc:
-                        j, ti = enc.pop(f)
-                        if prep[j].done():
-                            g = pool.submit(combine, tokenizers[ti], prep[j].result(), f.result())
-                            comb[g] = (j, ti)
-                            pending.add(g)
+                    what, j, ti = kind.pop(f)
+                    st = state[j]
+                    if what == "prepare":
+                        st["lt"] = f.result()  # raises the segmenter's error, if any
+                        for ti2, arrays in st["encoded"]:
+                            combine_later(j, ti2, arrays)
+                        st["encoded"] = []
+                    elif what == "encode":
+                        if st["lt"] is not None:
+                            combine_later(j, ti, f.result())
                         else:
-                            waiting.setdefault(j, []).append((f, ti))
+                            st["encoded"].append((ti, f.result()))
                     else:
-                        j = prep_of.pop(f)
-                        lt = f.result()  # raises the segmenter's error, if any
-                        for ef, ti in waiting.pop(j, []):
-                            g = pool.submit(combine, tokenizers[ti], lt, ef.result())
-                            comb[g] = (j, ti)
-                            pending.add(g)
+                        st["left"] -= 1
+                        if st["left"] == 0:  # done with this block: free it, start another
+                            del state[j]
+                            nxt = next(todo, None)
+                            if nxt is not None:
+                                start(nxt)
+                        yield jobs[j], ti, f.result()
         finally:
             for f in pending:
                 f.cancel()

@@ -39,7 +39,7 @@ __all__ = ["StreamingCorpus", "Partition", "open_stream", "count_stream", "Count
            "DEFAULT_CHUNK_SIZE"]
 
 #: Aligned segments per chunk when none is given (a few MB of text per language).
-DEFAULT_CHUNK_SIZE = 50_000
+DEFAULT_CHUNK_SIZE = 20_000
 _READ = 1 << 22  # bytes read at a time by the first pass
 
 
