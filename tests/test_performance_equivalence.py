@@ -8,6 +8,9 @@ test_distributed.py.) No test here asserts anything about time.
 
 from __future__ import annotations
 
+import itertools
+
+import _fixtures as fx
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -19,8 +22,6 @@ from tokeff.corpora import load_flores_dir
 from tokeff.counting import concat_counts, count, count_all, plan_blocks, prepare_text
 from tokeff.segmenters import resolve_segmenters
 from tokeff.streaming import open_stream
-
-import _fixtures as fx
 
 LANGS = ["eng_Latn", "zho_Hans", "hin_Deva", "mya_Mymr", "arb_Arab"]
 
@@ -120,8 +121,8 @@ def test_streamed_named_corpus_equals_loaded(toks):
 
 @pytest.mark.flores
 def test_streamed_dev_plus_devtest_and_nfkc(toks):
-    kw = dict(split="dev+devtest", langs=["eng_Latn", "zho_Hant"], normalization="NFKC",
-              bootstrap=100)
+    kw = {"split": "dev+devtest", "langs": ["eng_Latn", "zho_Hant"], "normalization": "NFKC",
+          "bootstrap": 100}
     a = tokeff.measure("flores200", toks[:1], **kw)
     b = tokeff.measure("flores200", toks[:1], chunk_size=600, **kw)  # crosses dev/devtest
     assert_same_results(a, b)
@@ -187,7 +188,7 @@ def test_blocks_concatenate_to_the_whole(texts, cuts):
     whole = count(tok, prepare_text("eng_Latn", texts, "unicode-words"))
     bounds = sorted({0, len(texts), *(c for c in cuts if c <= len(texts))})
     parts = [count(tok, prepare_text("eng_Latn", texts[a:b], "unicode-words"))
-             for a, b in zip(bounds, bounds[1:])]
+             for a, b in itertools.pairwise(bounds)]
     assert concat_counts(parts).equals(whole)
 
 

@@ -41,11 +41,18 @@ import numpy as np
 
 from ._version import __version__
 from .counting import SEGMENT_FIELDS, Counts
-from .errors import UsageError
+from .errors import TokeffError, UsageError
 from .segmenters import unavailable_reason
 
-__all__ = ["CountCache", "default_dir", "resolve_cache", "clear", "info", "add_command",
-           "FORMAT_VERSION"]
+__all__ = [
+    "FORMAT_VERSION",
+    "CountCache",
+    "add_command",
+    "clear",
+    "default_dir",
+    "info",
+    "resolve_cache",
+]
 
 log = logging.getLogger("tokeff.cache")
 
@@ -93,7 +100,7 @@ def encode_entry(key: str, c: Counts) -> bytes:
             meta["arrays"].append([name, None, 0])
             continue
         code, small = _small(np.asarray(a))
-        meta["arrays"].append([name, code, int(len(small))])
+        meta["arrays"].append([name, code, len(small)])
         chunks.append(np.ascontiguousarray(small).astype(small.dtype.newbyteorder("<"),
                                                           copy=False).tobytes())
     header = json.dumps(meta, separators=(",", ":"), sort_keys=True).encode()
@@ -190,7 +197,7 @@ class CountCache:
         could change without its key changing."""
         try:
             return not str(tok.content_hash()).startswith("unfingerprinted")
-        except Exception:
+        except (AttributeError, TypeError, ValueError, NotImplementedError, TokeffError):
             return False
 
     def key(self, tok: Any, segmenter: str | None, spans: bool, digest: str) -> str:

@@ -12,6 +12,7 @@ result is the same arrays, bit for bit, as counting the language in one piece.
 
 from __future__ import annotations
 
+import itertools
 import os
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +23,7 @@ import numpy as np
 
 from .corpora.model import Corpus
 from .segmenters import get_segmenter, unavailable_reason
-from .tokenizers.base import Tokenizer, TokenArrays
+from .tokenizers.base import TokenArrays, Tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import CountCache
@@ -93,7 +94,7 @@ class Counts:
 
     @property
     def n_segments(self) -> int:
-        return int(len(self.tokens))
+        return len(self.tokens)
 
     @property
     def nbytes(self) -> int:
@@ -107,9 +108,9 @@ class Counts:
 
     def compact(self) -> Counts:
         """The same counts with each array in the smallest signed integer type that holds it."""
-        kw = {f: _compact(getattr(self, f)) for f in SEGMENT_FIELDS}
-        return Counts(self.tokenizer, self.lang, token_ids=_compact(self.token_ids),
-                      token_freqs=_compact(self.token_freqs), vocab_size=self.vocab_size,
+        kw: dict[str, Any] = {f: _compact(getattr(self, f)) for f in SEGMENT_FIELDS}
+        return Counts(self.tokenizer, self.lang, token_ids=_compact_ids(self.token_ids),
+                      token_freqs=_compact_ids(self.token_freqs), vocab_size=self.vocab_size,
                       segmenter=self.segmenter, na_reasons=dict(self.na_reasons), **kw)
 
     def equals(self, other: Counts) -> bool:
@@ -138,12 +139,19 @@ def _compact(a: np.ndarray | None) -> np.ndarray | None:
     return a.astype(np.int64, copy=False)
 
 
+def _compact_ids(a: np.ndarray) -> np.ndarray:
+    out = _compact(a)
+    assert out is not None
+    return out
+
+
 def _cat(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-    if any(a is None for a in arrays):
+    present = [a for a in arrays if a is not None]
+    if len(present) < len(arrays):
         return None
-    if len(arrays) == 1:
-        return arrays[0]
-    return np.concatenate(arrays)
+    if len(present) == 1:
+        return present[0]
+    return np.concatenate(present)
 
 
 def concat_counts(parts: Sequence[Counts]) -> Counts:
@@ -164,7 +172,7 @@ def concat_counts(parts: Sequence[Counts]) -> Counts:
         if p.segmenter != first.segmenter:
             raise ValueError(f"cannot concatenate counts made with segmenter {p.segmenter!r} "
                              f"to counts made with {first.segmenter!r} ({first.lang})")
-    arrays = {f: _cat([getattr(p, f) for p in parts]) for f in SEGMENT_FIELDS}
+    arrays: dict[str, Any] = {f: _cat([getattr(p, f) for p in parts]) for f in SEGMENT_FIELDS}
     uids, freqs = merge_id_freqs([p.token_ids for p in parts], [p.token_freqs for p in parts])
     na: dict[str, str] = {}
     for p in reversed(parts):
@@ -283,6 +291,8 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
         else:
             unk = np.zeros(n, dtype=np.int64)
         if lt.words is not None:
+            assert lt.word_starts is not None and lt.word_ends is not None
+            assert lt.word_seg is not None
             nonempty = ge > gs
             s_sorted = _sorted(gs[nonempty])
             e_sorted = _sorted(ge[nonempty])
@@ -329,7 +339,7 @@ def plan_blocks(texts: Sequence[str], *, max_block: int | None = None,
         size = max(1, max_block or FIXED_BLOCK)
         k = -(-n // size)
         bounds = [n * i // k for i in range(k + 1)]
-        return list(zip(bounds, bounds[1:]))
+        return list(itertools.pairwise(bounds))
     cap = max(1, max_block or MAX_BLOCK)
     lo = min(MIN_BLOCK, cap)
     if n <= lo:

@@ -25,8 +25,16 @@ from .counting import Counts, Job, combine, encode, prepare_text, run_job
 from .errors import UsageError
 from .tokenizers.base import Tokenizer
 
-__all__ = ["Runner", "SerialRunner", "ThreadRunner", "ProcessRunner", "ExecutorRunner",
-           "get_runner", "EXECUTORS", "default_workers"]
+__all__ = [
+    "EXECUTORS",
+    "ExecutorRunner",
+    "ProcessRunner",
+    "Runner",
+    "SerialRunner",
+    "ThreadRunner",
+    "default_workers",
+    "get_runner",
+]
 
 EXECUTORS = ("threads", "processes", "serial")
 
@@ -116,7 +124,7 @@ class ThreadRunner:
             start(j)
         try:
             while pending:
-                finished, rest = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 pending.difference_update(finished)
                 for f in finished:
                     what, j, ti = kind.pop(f)

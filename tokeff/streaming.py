@@ -35,8 +35,14 @@ from .errors import CorpusError, UsageError
 from .langs import resolve_lang
 from .tokenizers.base import NORMALIZATIONS
 
-__all__ = ["StreamingCorpus", "Partition", "open_stream", "count_stream", "CountsAccumulator",
-           "DEFAULT_CHUNK_SIZE"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "CountsAccumulator",
+    "Partition",
+    "StreamingCorpus",
+    "count_stream",
+    "open_stream",
+]
 
 #: Aligned segments per chunk when none is given (a few MB of text per language).
 DEFAULT_CHUNK_SIZE = 20_000
@@ -62,9 +68,7 @@ class Piece:
         text = raw.decode("utf-8").replace("\r\n", "\n")
         if text == "":
             return []
-        if text.endswith("\n"):
-            text = text[:-1]
-        return text.split("\n")
+        return text.removesuffix("\n").split("\n")
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ class Partition:
         else:
             segs = {lang: list(v) for lang, v in self.segments}
         if self.normalization != "none":
-            form = self.normalization
+            form: Any = self.normalization
             segs = {c: [unicodedata.normalize(form, s) for s in v] for c, v in segs.items()}
         n = self.stop - self.start
         for lang, v in segs.items():
@@ -179,7 +183,7 @@ def _decode(path: Path, data: bytes, offset: int, lines_before: int) -> str:
             f"-t UTF-8).") from None
 
 
-def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: str,
+def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: Any,
                    last: bool = False) -> None:
     """Feed the content-hash bytes of complete lines (each ending in LF; ``last``: one final
     line without LF): every segment as an 8-byte little-endian length and its UTF-8 bytes (as
@@ -348,7 +352,7 @@ def _check_aligned(name: str, per_file: dict[str, list[int]], where: dict[str, l
         for lang, counts in per_file.items():
             n, m = per_file[ref][i], counts[i]
             if n != m:
-                a, b = (ref, lang) if n > m else (lang, ref)
+                a = ref if n > m else lang
                 extra = min(n, m) + 1
                 sp = f"{parts[i]} " if len(parts) > 1 or parts[0] != "all" else ""
                 raise CorpusError(
@@ -479,29 +483,20 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                name: str | None = None, split: str = "all", normalization: str = "none",
                chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
     """Stream JSONL with one object per aligned segment (one pass per language for the hash)."""
-    from .corpora.loaders import read_text  # noqa: F401  (same rules; errors reuse its wording)
-
     _check_norm(normalization)
     p = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     keys: list[tuple[str, str]] | None = None
     cuts: list[int] = []
     n = 0
-    try:
-        f = open(p, "rb")
-    except FileNotFoundError:
-        raise CorpusError(f"file not found: {p}") from None
-    with f:
+    with _open(p) as f:
         offset = 0
         for lineno, raw in enumerate(f, 1):
             start = offset
             offset += len(raw)
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise _utf8_error(p, lineno - 1, start + e.start, raw[e.start:]) from None
+            line = _decode(p, raw, start, lineno - 1)
             if not line.strip():
                 continue
             try:
@@ -526,10 +521,9 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                                   + (" " if a - b and b - a else "")
                                   + (f"extra {sorted(b - a)}" if b - a else ""))
             for k, c in keys:
-                if wanted is None or c in wanted:
-                    if not isinstance(obj[k], str):
-                        raise CorpusError(f"{p}, line {lineno}: {k} is "
-                                          f"{type(obj[k]).__name__}, expected a string")
+                if (wanted is None or c in wanted) and not isinstance(obj[k], str):
+                    raise CorpusError(f"{p}, line {lineno}: {k} is "
+                                      f"{type(obj[k]).__name__}, expected a string")
             if n % chunk_size == 0:
                 cuts.append(start)
             n += 1
@@ -601,11 +595,12 @@ def open_stream(spec: Any, *, split: str | None = None, langs: Sequence[str] | N
         if split and split != sp:
             raise UsageError(f"corpus {spec!r} names split {sp!r} but split={split!r} was given")
         split, spec = sp, base
-    kw = dict(langs=langs, normalization=normalization, chunk_size=cs)
+    kw: dict[str, Any] = {"langs": langs, "normalization": normalization, "chunk_size": cs}
     if spec == "flores200" and not Path(spec).exists():
         d = loaders.flores_dir()
         if d is None or not d.is_dir():
             loaders._load_flores200()  # raises the loader's explanation
+        assert d is not None
         return open_flores_dir(d, split=split or "dev+devtest", name="flores200", **kw)
     if spec == "udhr" and not Path(spec).exists():
         sp = split or "articles"
@@ -710,7 +705,7 @@ class CountsAccumulator:
                 if (name, lang) not in self.meta:
                     self.meta[(name, lang)] = (c.vocab_size, c.segmenter, dict(c.na_reasons))
                 else:
-                    vs, seg, na = self.meta[(name, lang)]
+                    _, seg, na = self.meta[(name, lang)]
                     if seg != c.segmenter:
                         raise RuntimeError(f"segmenter of {lang} changed while streaming")
                     na.update({k: v for k, v in c.na_reasons.items() if k not in na})
@@ -726,7 +721,8 @@ class CountsAccumulator:
             for lang in self.langs:
                 vs, seg, na = self.meta[(name, lang)]
                 uids, fr = self.ids[(name, lang)]
-                kw = {f: self.lang_cols[(lang, f)].value() for f in _LANG_FIELDS}
+                kw: dict[str, Any] = {f: self.lang_cols[(lang, f)].value()
+                                      for f in _LANG_FIELDS}
                 kw.update({f: self.tok_cols[(name, lang, f)].value() for f in _TOK_FIELDS})
                 out[(name, lang)] = Counts(name, lang, token_ids=uids.astype(np.int64),
                                            token_freqs=fr.astype(np.int64), vocab_size=vs,
@@ -743,7 +739,7 @@ def count_stream(stream: StreamingCorpus, tokenizers: Sequence[Any],
     from .counting import count_all
     from .parallel import get_runner
 
-    runner = get_runner(executor, workers)
+    runner: Any = get_runner(executor, workers)
     if getattr(runner, "distributed", False):
         return runner.count_partitions(stream, tokenizers, segmenters, spans=spans,
                                        progress=progress, cache=cache, words=words)

@@ -1,0 +1,245 @@
+"""Write benchmarks/README.md from the JSON records in benchmarks/results/.
+
+Every number in README.md comes from a record written by one of the bench_*.py scripts; the
+prose in this template holds none. Run the benchmarks, then::
+
+    python benchmarks/make_readme.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+README = HERE / "README.md"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    p = RESULTS / f"{name}.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
+
+
+def f2(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def rate(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    la = m.get("loadavg_start", [])
+    le = m.get("loadavg_end", [])
+    return (f"{m['date']}; {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+            f"Python {m['python']}; load average (1/5/15 min) "
+            f"{'/'.join(f'{x:.1f}' for x in la)} at start, "
+            f"{'/'.join(f'{x:.1f}' for x in le)} at the end; tokeff commit "
+            f"`{m.get('tokeff_commit', '')}`")
+
+
+def versions(m: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+
+
+def section_throughput(r: dict[str, Any]) -> list[str]:
+    w = r["workload"]
+    out = [f"Workload: {w['corpus']}, {w['segments']:,} aligned segments x "
+           f"{len(w['langs'])} languages x {len(w['tokenizers'])} tokenizers "
+           f"({', '.join(w['tokenizers'])}) = {w['segments_per_tokenizer'] * 2:,} "
+           f"segment encodings; bootstrap {w['bootstrap']} resamples. Segmenters: "
+           + ", ".join(f"{la} `{s}`" for la, s in w["segmenters"].items()
+                       if not s.startswith("unicode-words")) + "; the other languages "
+           "`unicode-words`.", ""]
+    raw = r["raw"]
+    cpu = r["raw_cpu"]
+    out += ["| raw backend call (all languages) | wall s (median) | CPU s |", "|---|---:|---:|"]
+    for k, label in (("tiktoken_loop", "tiktoken `encode_ordinary` per segment"),
+                     ("tiktoken_batch", "tiktoken `encode_ordinary_batch`"),
+                     ("hf_encode_batch", "HF `encode_batch` (offsets)"),
+                     ("hf_encode_batch_fast", "HF `encode_batch_fast` (no offsets)"),
+                     ("segmenters", "word segmenters `segment_batch`, once per language")):
+        out.append(f"| {label} | {f2(raw[k]['median'])} | {f2(cpu[k])} |")
+    out += ["", ("| tokeff executor | all metrics: ratio to ceiling | (ceiling without "
+            "segmenters) | token metrics: ratio to ceiling | all metrics wall s | token "
+            "metrics wall s |"), "|---|---:|---:|---:|---:|---:|"]
+    for ex, s in r["tokeff"].items():
+        out.append(f"| `{ex}` | **{f2(s['all']['median'])}** | "
+                   f"{f2(s['all_vs_tokenizers_only']['median'])} | "
+                   f"**{f2(s['token']['median'])}** | {f2(s['all_wall']['median'])} | "
+                   f"{f2(s['token_wall']['median'])} |")
+    n = r["workload"]["segments_per_tokenizer"] * 2
+    best_all = min(s["all_wall"]["median"] for s in r["tokeff"].values())
+    best_tok = min(s["token_wall"]["median"] for s in r["tokeff"].values())
+    out += ["", (f"Ratios are medians over {len(r['trials'])} trials (ceiling time / tokeff "
+            f"time in the same trial; 1.00 = as fast as the raw calls). Ceilings (median): "
+            f"all metrics {f2(r['ceiling_all']['median'])} s, token metrics "
+            f"{f2(r['ceiling_token']['median'])} s. Best tokeff: "
+            f"{rate(n / best_all)} segment encodings/s (all metrics), "
+            f"{rate(n / best_tok)}/s (token metrics)."), "",
+            f"Machine: {machine_line(r['machine'])}. Versions: {versions(r['machine'])}."]
+    return out
+
+
+def section_peers(r: dict[str, Any]) -> list[str]:
+    w = r["workload"]
+    out = [(f"Workload: {w['corpus']}, {w['segments']:,} segments x {len(w['langs'])} languages "
+           f"= {w['sentences']:,} sentences, tokenizer {w['tokenizer']}; loading excluded; "
+           f"best of the repeats."), "",
+           ("| tool | seconds | sentences/s | tokeff (peer metrics) is faster by | tokeff "
+           "(default metrics) is faster by |"), "|---|---:|---:|---:|---:|"]
+    mine = r["tokeff"]
+    for name, p in r["peers"].items():
+        if "seconds" not in p:
+            out.append(f"| {name} | failed: {' '.join(p.get('error', []))} | | | |")
+            continue
+        sp = p["tokeff_speedup"]
+        out.append(f"| {name} {p['version']} | {f2(p['seconds'])} | "
+                   f"{rate(p['sentences_per_s'])} | {f2(sp['peer metrics'])}x | "
+                   f"{f2(sp['default metrics'])}x |")
+    for label, m in mine.items():
+        out.append(f"| tokeff, {label} | {f2(m['seconds'])} | {rate(m['sentences_per_s'])} "
+                   f"| | |")
+    checks = []
+    for name, p in r["peers"].items():
+        if "tokens" in p:
+            diffs = [abs(p["tokens"][la] - mine["peer metrics"]["tokens"][la])
+                     for la in w["langs"]]
+            checks.append(f"{name} token totals differ from tokeff's in "
+                          f"{sum(d > 0 for d in diffs)} of {len(diffs)} languages "
+                          f"(largest difference {max(diffs):,.0f} tokens)")
+    if checks:
+        out += ["", "Sanity check: " + "; ".join(checks) + "."]
+    out += ["", f"Machine: {machine_line(r['machine'])}."]
+    return out
+
+
+def section_cache(r: dict[str, Any]) -> list[str]:
+    ip, wp = r["in_process"], r["whole_process"]
+    return [
+        "| run | measure() s (loading excluded) | whole process s |", "|---|---:|---:|",
+        f"| no cache | {f2(ip['uncached']['median'])} | |",
+        (f"| cold cache (count + write) | {f2(ip['cold']['median'])} | "
+        f"{f2(wp['cold']['median'])} |"),
+        f"| warm cache (read) | {f2(ip['warm']['median'])} | {f2(wp['warm']['median'])} |",
+        "",
+        (f"A warm run costs {r['warm_over_cold']:.1%} of a cold one inside `measure()` and "
+        f"{r['warm_over_cold_process']:.1%} as a whole process (which also loads the corpus, "
+        f"the tokenizers and the segmenters). {r['entries']:,} entries, "
+        f"{r['cache_bytes'] / 2**20:.1f} MiB. Rows identical in every run: "
+        f"{'yes' if r['identical_rows'] else 'NO'}. Medians of "
+        f"{ip['warm']['n']} repeats."), "",
+        f"Machine: {machine_line(r['machine'])}."]
+
+
+def section_memory(r: dict[str, Any]) -> list[str]:
+    c, x = r["corpus"], r["result"]
+    return [
+        (f"Synthetic aligned corpus: {c['bytes'] / 2**30:.2f} GiB of text, "
+        f"{c['segments']:,} segments x {len(c['langs'])} languages "
+        f"({', '.join(c['langs'])}); o200k_base, default metrics (word segmentation, token "
+        f"offsets), bootstrap off, chunks of {r['chunk_size']:,} segments."), "",
+        "| | value |", "|---|---:|",
+        f"| peak resident memory of the process | **{x['peak_rss_mb']:.0f} MiB** |",
+        (f"| of which after loading Python, numpy, tokeff and o200k_base | "
+        f"{x['rss_after_load_mb']:.0f} MiB |"),
+        (f"| compact count arrays kept ({', '.join(x['dtypes'])}) | "
+        f"{x['count_arrays_mb']:.0f} MiB |"),
+        f"| time | {x['wall_s']:.0f} s ({rate(x['sentences_per_s'])} segments/s) |", "",
+        f"Machine: {machine_line(r['machine'])}."]
+
+
+def section_bootstrap(r: dict[str, Any]) -> list[str]:
+    out = [(f"{r['resamples']} resamples x {r['segments']:,} segments x {r['columns']} count "
+           f"columns ({r['columns'] // 2} ratio intervals), best of the repeats."), "",
+           "| BLAS threads | seconds | extra memory MiB |", "|---|---:|---:|"]
+    for label, x in r["results"].items():
+        out.append(f"| {label} | {f2(x['seconds'])} | {x['extra_mb']:.0f} |")
+    out += ["", (f"Intervals identical in both settings: "
+            f"{'yes' if r['identical_intervals'] else 'NO'}."), "",
+            f"Machine: {machine_line(r['machine'])}."]
+    return out
+
+
+TEMPLATE = """# Benchmarks
+
+Reproducible measurements of tokeff's performance. Each `bench_*.py` script writes a JSON
+record (machine, library versions, date, load average, every timing) to `results/`;
+`make_readme.py` writes this file from those records, so every number below comes from a
+script. Tokenizer loading has its own page ([LOAD.md](LOAD.md)), as have the word segmenters
+([SEGMENTERS.md](SEGMENTERS.md)).
+
+Reproduce (FLORES-200 in `../shared/corpora/flores200` or `$TOKEFF_FLORES200`):
+
+```sh
+pip install -e ".[test]"
+python benchmarks/bench_throughput.py --repeat 5
+python benchmarks/bench_peers.py --repeat 3      # creates one virtual environment per peer
+python benchmarks/bench_cache.py --repeat 3
+python benchmarks/bench_memory.py --gb 2.5       # writes and deletes a temporary corpus
+python benchmarks/bench_bootstrap.py --repeat 3
+python benchmarks/make_readme.py
+```
+
+The machine these numbers come from was shared with other jobs: the load average next to
+each table says how busy it was. On a busy machine, wall-clock times move from run to run and
+parallel speed-ups shrink, which is why ratios are taken between runs made back to back.
+
+## Throughput against the raw backend calls
+
+`tokeff.measure()` end to end (loading excluded) against the *ceiling*: the raw library calls
+that produce the same information, each run the way its library runs it by default. With all
+metrics the ceiling is the tokenizers' batch calls with offsets plus one call of each
+language's word segmenter; with token metrics it is the tokenizers' batch calls without
+offsets (tokeff then segments nothing). A ratio of 1.00 means tokeff runs as fast as the raw
+calls; the target is at least 0.80.
+
+{throughput}
+
+## Against peer tools
+
+Each peer installed from PyPI into its own virtual environment, run through its own Python
+API on the same corpus and tokenizer. tokeff's rows: the peers' metrics (token, character and
+byte totals and ratios, premium as parity) and its default metric set (adds word segmentation,
+token offsets, UNK and byte-fallback rates, Renyi efficiency); both with the paired bootstrap.
+
+{peers}
+
+## Cold and cached runs
+
+The on-disk cache of per-segment counts (`measure(..., cache=True)`, `tokeff cache info|clear`)
+on the throughput workload.
+
+{cache}
+
+## Memory on a corpus larger than memory needs
+
+`measure(path, ..., chunk_size=N)` streams the files chunk by chunk and keeps only compact
+per-segment count arrays.
+
+{memory}
+
+## The paired bootstrap
+
+{bootstrap}
+"""
+
+
+def main() -> None:
+    parts = {}
+    for name, fn in (("throughput", section_throughput), ("peers", section_peers),
+                     ("cache", section_cache), ("memory", section_memory),
+                     ("bootstrap", section_bootstrap)):
+        r = load(name)
+        parts[name] = "\n".join(fn(r)) if r else f"(not measured yet: run bench_{name}.py)"
+    text = TEMPLATE.format(**parts)
+    tmp = README.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(README)
+    print(f"wrote {README}")
+
+
+if __name__ == "__main__":
+    main()
