@@ -12,6 +12,8 @@ Two workloads:
   segment or ``encode_ordinary_batch``, whichever is faster; HF ``encode_batch``) plus one call
   of each language's word segmenter (``segment_batch``: jieba, Sudachi, PyThaiNLP, ICU,
   unicode-words), each library run the way it runs by default (HF with its own thread pool).
+- ``all metrics, jieba-rs``: the same with the Chinese languages segmented by jieba-rs
+  (rjieba) instead of jieba (a different segmenter, recorded as such in the signature).
 - ``token metrics`` (tokens, parity, tokens/char, chars/token, bytes/token, Renyi efficiency,
   byte-fallback rate: no offsets, no words). Ceiling: tiktoken as above, HF
   ``encode_batch_fast``.
@@ -59,6 +61,12 @@ def main() -> None:
     tik, hf = toks
     segs = resolve_segmenters(corpus.langs)
     seg_objs = {la: get_segmenter(s) for la, s in segs.items() if s}
+    # The faster Chinese segmenter (jieba-rs through rjieba), where installed.
+    fast = {la: "jieba-rs" for la, s in segs.items() if s == "jieba"}
+    try:
+        fast_objs = {la: get_segmenter(fast.get(la, s)) for la, s in segs.items() if s}
+    except tokeff.TokeffError:
+        fast, fast_objs = {}, {}
     # Warm up: tokenizer tables, segmenter dictionaries, imports, thread pools.
     executors = args.executors.split(",")
     for ex in executors:
@@ -88,12 +96,18 @@ def main() -> None:
         for la, s in seg_objs.items():
             s.segment_batch(corpus.segments[la])
 
+    def segment_fast():
+        for la, s in fast_objs.items():
+            s.segment_batch(corpus.segments[la])
+
     trials: list[dict] = []
     for r in range(args.repeat):
         t = {}
         for name, fn in (("tiktoken_loop", tiktoken_loop), ("tiktoken_batch", tiktoken_batch),
                          ("hf_encode_batch", hf_offsets), ("hf_encode_batch_fast", hf_fast),
-                         ("segmenters", segment)):
+                         ("segmenters", segment), ("segmenters_fast", segment_fast)):
+            if name == "segmenters_fast" and not fast:
+                continue
             w, c, _ = C.timed(fn)
             t[name] = {"wall": w, "cpu": c}
         for ex in executors:
@@ -102,10 +116,17 @@ def main() -> None:
             w, c, _ = C.timed(lambda e=ex: tokeff.measure(corpus, toks, executor=e,
                                                           metrics=TOKEN_METRICS))
             t[f"tokeff_token_{ex}"] = {"wall": w, "cpu": c}
+            if fast:
+                w, c, _ = C.timed(lambda e=ex: tokeff.measure(corpus, toks, executor=e,
+                                                              segmenters=fast))
+                t[f"tokeff_fast_{ex}"] = {"wall": w, "cpu": c}
         tik_best = min(t["tiktoken_loop"]["wall"], t["tiktoken_batch"]["wall"])
         t["ceiling_all"] = tik_best + t["hf_encode_batch"]["wall"] + t["segmenters"]["wall"]
         t["ceiling_all_tokenizers_only"] = tik_best + t["hf_encode_batch"]["wall"]
         t["ceiling_token"] = tik_best + t["hf_encode_batch_fast"]["wall"]
+        if fast:
+            t["ceiling_fast"] = (tik_best + t["hf_encode_batch"]["wall"]
+                                 + t["segmenters_fast"]["wall"])
         trials.append(t)
         print(f"trial {r + 1}: ceiling(all) {t['ceiling_all']:.2f}s "
               + " ".join(f"{ex} {t[f'tokeff_all_{ex}']['wall']:.2f}s" for ex in executors)
@@ -125,22 +146,27 @@ def main() -> None:
             "token": C.summarize(ratios("ceiling_token", f"tokeff_token_{ex}")),
             "all_wall": C.summarize([t[f"tokeff_all_{ex}"]["wall"] for t in trials]),
             "token_wall": C.summarize([t[f"tokeff_token_{ex}"]["wall"] for t in trials]),
+            "fast": C.summarize(ratios("ceiling_fast", f"tokeff_fast_{ex}")) if fast else None,
+            "fast_wall": (C.summarize([t[f"tokeff_fast_{ex}"]["wall"] for t in trials])
+                          if fast else None),
             "all_cpu": statistics.median(t[f"tokeff_all_{ex}"]["cpu"] for t in trials),
             "token_cpu": statistics.median(t[f"tokeff_token_{ex}"]["cpu"] for t in trials),
         }
     raw = {k: C.summarize([t[k]["wall"] for t in trials]) for k in
            ("tiktoken_loop", "tiktoken_batch", "hf_encode_batch", "hf_encode_batch_fast",
-            "segmenters")}
+            "segmenters", "segmenters_fast") if k in trials[0]}
     raw_cpu = {k: statistics.median(t[k]["cpu"] for t in trials) for k in raw}
     out = C.write_result("throughput", {
         "machine": mach,
         "workload": {"corpus": "FLORES-200 dev+devtest", "segments": len(corpus),
                      "langs": corpus.langs, "tokenizers": [t.name for t in toks],
                      "segmenters": {la: o.signature for la, o in seg_objs.items()},
+                     "fast_segmenters": {la: fast_objs[la].signature for la in fast},
                      "segments_per_tokenizer": n_seg, "bootstrap": 1000},
         "raw": raw, "raw_cpu": raw_cpu,
         "ceiling_all": C.summarize([t["ceiling_all"] for t in trials]),
         "ceiling_token": C.summarize([t["ceiling_token"] for t in trials]),
+        "ceiling_fast": C.summarize([t["ceiling_fast"] for t in trials]) if fast else None,
         "ceiling_all_tokenizers_only": C.summarize([t["ceiling_all_tokenizers_only"]
                                                     for t in trials]),
         "tokeff": summary, "trials": trials,
