@@ -424,3 +424,28 @@ class TestParser:
     def test_unknown_option(self, capsys) -> None:
         rc, out, err = run(capsys, "compare", "--frobnicate")
         assert rc == EXIT_USAGE and out == "" and "unrecognized arguments" in err
+
+
+def test_cli_streaming_cache_and_executor_flags_give_the_plain_numbers(tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.setenv("TOKEFF_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "txt"
+    d.mkdir()
+    (d / "eng_Latn.txt").write_text("Hello world\nGood night\nA third one\n", encoding="utf-8")
+    (d / "fra_Latn.txt").write_text("Bonjour le monde\nBonne nuit\nUn troisième\n",
+                                    encoding="utf-8")
+    base = ["compare", "--corpus", str(d), "--tokenizers", "cl100k_base", "--format", "json",
+            "--metrics", "tokens,fertility,parity", "--bootstrap", "50", "-q"]
+
+    def run(*extra):
+        assert main(base + list(extra)) == 0
+        return json.loads(capsys.readouterr().out)["results"]
+
+    plain = run()
+    assert run("--chunk-size", "2") == plain
+    assert run("--cache") == plain
+    assert run("--cache") == plain  # warm
+    assert run("--executor", "serial") == plain
+    assert run("--executor", "processes") == plain
+    assert main(base + ["--chunk-size", "0"]) == 2
+    assert "--chunk-size" in capsys.readouterr().err

@@ -68,7 +68,8 @@ class Progress:
     def __call__(self, what: str) -> None:
         self.done += 1
         if self.enabled:
-            sys.stderr.write(f"\r[{self.done}/{self.total}] {what}".ljust(60)[:79])
+            total = self.total or "?"
+            sys.stderr.write(f"\r[{self.done}/{total}] {what}".ljust(60)[:79])
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -106,6 +107,14 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ci", type=float, default=0.95, help="confidence level")
     p.add_argument("--alpha", type=float, default=2.5, help="alpha of Renyi efficiency")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--executor", choices=("threads", "processes", "serial", "dask"),
+                   default=None, help="how counting runs (default threads; dask: a local "
+                                      "distributed cluster, needs tokeff[dask])")
+    p.add_argument("--cache", action="store_true",
+                   help="reuse per-segment counts from the on-disk cache (tokeff cache info)")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help="stream the corpus in chunks of N aligned segments (bounded memory; "
+                        "all its languages unless --langs)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
@@ -168,6 +177,18 @@ def _selection_kwargs(args: argparse.Namespace) -> dict:
         pivot = resolve_lang(args.pivot)
         if pivot not in {resolve_lang(x) for x in asked}:
             load_langs = asked + [pivot]
+    if args.chunk_size is not None:
+        # Streaming: the corpus is read chunk by chunk inside measure(), never whole.
+        if args.chunk_size <= 0:
+            raise UsageError(f"--chunk-size must be a positive number of segments, not "
+                             f"{args.chunk_size}")
+        return dict(corpus=args.corpus, split=args.split, tokenizers=toks, langs=asked,
+                    pivot=args.pivot, metrics=metrics, reference=args.reference,
+                    segmenters=segs or None, normalization=args.normalization,
+                    aggregation=args.aggregation, bootstrap=args.bootstrap, seed=args.seed,
+                    ci=args.ci, alpha=args.alpha, workers=args.workers,
+                    executor=args.executor, cache=True if args.cache else None,
+                    chunk_size=args.chunk_size)
     try:
         corpus = load_corpus(args.corpus, split=args.split, langs=load_langs)
     except UsageError:
@@ -186,14 +207,16 @@ def _selection_kwargs(args: argparse.Namespace) -> dict:
                 metrics=metrics, reference=args.reference, segmenters=segs or None,
                 normalization=args.normalization, aggregation=args.aggregation,
                 bootstrap=args.bootstrap, seed=args.seed, ci=args.ci, alpha=args.alpha,
-                workers=args.workers)
+                workers=args.workers, executor=args.executor,
+                cache=True if args.cache else None, chunk_size=args.chunk_size)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .measure import measure
 
     kw = _selection_kwargs(args)
-    progress = Progress(len(kw["tokenizers"]) * len(kw["langs"]), not args.quiet)
+    n_langs = len(kw["langs"]) if kw["langs"] else 0  # streaming without --langs: unknown
+    progress = Progress(len(kw["tokenizers"]) * n_langs, not args.quiet)
     try:
         res = measure(progress=progress, **kw)
     finally:

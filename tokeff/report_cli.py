@@ -139,7 +139,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.drilldown < 0:
         raise UsageError(f"--drilldown must be 0 or more, not {args.drilldown}")
     kw = _selection_kwargs(args)
-    n_langs = len(kw["langs"]) + (0 if kw["pivot"] in kw["langs"] else 1)
+    langs = kw["langs"] or []  # None when streaming without --langs: the count is unknown
+    n_langs = len(langs) + (0 if not langs or kw["pivot"] in langs else 1)
     bar = ProgressBar(len(kw["tokenizers"]) * n_langs, quiet=args.quiet, label="tokeff report ")
     try:
         # Load the tokenizers once: measure() counts with them, the drill-down shows their
