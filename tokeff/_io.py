@@ -39,3 +39,14 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
             raise TokeffError(f"cannot write {target}: {e.strerror or e}") from None
         raise
     return target
+
+
+def user_cache_dir() -> Path:
+    """tokeff's cache directory: ``$TOKEFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/tokeff``, else
+    ``~/.cache/tokeff`` (shared by the count cache and the parsed-vocabulary cache)."""
+    env = os.environ.get("TOKEFF_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "tokeff"

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from ._io import user_cache_dir
 from ._version import __version__
 from .counting import SEGMENT_FIELDS, Counts
 from .errors import TokeffError, UsageError
@@ -69,12 +70,7 @@ class CorruptEntry(Exception):
 
 def default_dir() -> Path:
     """Where the cache lives unless told otherwise (see the module docstring)."""
-    env = os.environ.get("TOKEFF_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "tokeff"
+    return user_cache_dir()
 
 
 def _small(a: np.ndarray) -> tuple[str, np.ndarray]:

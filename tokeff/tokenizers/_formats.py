@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import user_cache_dir
 from .._version import __version__
 from ..errors import TokenizerError
 from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths, valid_utf8
@@ -332,12 +333,7 @@ _CACHE_FORMAT = 1
 
 def cache_dir() -> Path:
     """The user cache directory of tokeff (``$TOKEFF_CACHE_DIR``, else the XDG/home default)."""
-    env = os.environ.get("TOKEFF_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "tokeff"
+    return user_cache_dir()
 
 
 def _runtime_tag() -> str:
