@@ -146,8 +146,11 @@ class Bootstrap:
         rng = np.random.default_rng(self.seed)
         out = np.empty((self.n_resamples, k), dtype=np.float64)
         cols = columns.astype(np.float64, copy=False)
-        for start in range(0, self.n_resamples, self.chunk):
-            b = min(self.chunk, self.n_resamples - start)
+        # Bound the weight matrix (chunk x n) to ~2M cells whatever the corpus size; the
+        # generator draws element by element, so the chunking does not change the resamples.
+        chunk = max(1, min(self.chunk, 2_000_000 // max(n, 1)))
+        for start in range(0, self.n_resamples, chunk):
+            b = min(chunk, self.n_resamples - start)
             idx = rng.integers(0, n, size=(b, n))
             flat = (np.arange(b)[:, None] * n + idx).reshape(-1)
             w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
