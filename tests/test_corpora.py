@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
+from _fixtures import flores_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,18 +162,9 @@ class TestFloresDir:
             load_corpus("flores200")
 
 
-def real_flores() -> Path:
-    env = os.environ.get("TOKEFF_FLORES200")
-    cand = Path(env) if env else REPO.parent / "shared" / "corpora" / "flores200"
-    if not (cand / "dev").is_dir() or not (cand / "devtest").is_dir():
-        pytest.skip(f"FLORES-200 not found at {cand}: set TOKEFF_FLORES200 to a directory "
-                    "holding dev/ and devtest/ (it is not shipped with tokeff)")
-    return cand
-
-
 @pytest.mark.flores
 def test_real_flores200_two_languages(monkeypatch: pytest.MonkeyPatch) -> None:
-    root = real_flores()
+    root = flores_path()
     monkeypatch.setenv("TOKEFF_FLORES200", str(root))
     c = load_corpus("flores200", split="dev", langs=["en", "zh"])
     assert c.langs == ["eng_Latn", "zho_Hans"]

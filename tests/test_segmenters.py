@@ -9,13 +9,13 @@ is not installed is skipped with the extra to install.
 from __future__ import annotations
 
 import importlib.metadata as md
-import os
 import sys
 import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _fixtures import flores_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,15 +42,6 @@ def need(name: str) -> Segmenter:
     if err is not None:
         pytest.skip(str(err))
     return get_segmenter(name)
-
-
-def flores_path() -> Path:
-    env = os.environ.get("TOKEFF_FLORES200")
-    cand = Path(env) if env else REPO.parent / "shared" / "corpora" / "flores200"
-    if not (cand / "dev").is_dir():
-        pytest.skip(f"FLORES-200 not found at {cand} (set TOKEFF_FLORES200 to a directory "
-                    "holding dev/ and devtest/)")
-    return cand
 
 
 def tiktoken_spec(name: str) -> str:
