@@ -483,6 +483,8 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                name: str | None = None, split: str = "all", normalization: str = "none",
                chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
     """Stream JSONL with one object per aligned segment (one pass per language for the hash)."""
+    from .corpora.loaders import parse_jsonl_line
+
     _check_norm(normalization)
     p = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
@@ -497,15 +499,9 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
             line = _decode(p, raw, start, lineno - 1)
-            if not line.strip():
+            obj = parse_jsonl_line(p, lineno, line)
+            if obj is None:
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CorpusError(f"{p}, line {lineno}: invalid JSON ({e.msg} at column "
-                                  f"{e.colno})") from None
-            if not isinstance(obj, dict):
-                raise CorpusError(f"{p}, line {lineno}: expected a JSON object per line")
             these = [k for k in obj if k != "id" and not k.startswith("_")]
             if keys is None:
                 keys = []

@@ -210,6 +210,21 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
                    [c for _, c in cols], "a header row of language codes such as eng_Latn")
 
 
+def parse_jsonl_line(path: str | os.PathLike[str], lineno: int, line: str) -> dict | None:
+    """One line of an aligned JSONL corpus: its object, or None for a blank line; invalid JSON
+    or a non-object is a :class:`CorpusError` naming the file and line."""
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise CorpusError(f"{path}, line {lineno}: invalid JSON ({e.msg} at column "
+                          f"{e.colno})") from None
+    if not isinstance(obj, dict):
+        raise CorpusError(f"{path}, line {lineno}: expected a JSON object per line")
+    return obj
+
+
 def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                name: str | None = None, split: str = "all") -> Corpus:
     """JSONL with one object per aligned segment, keyed by language (``id`` and ``_*`` keys are
@@ -221,15 +236,9 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
     origins: dict[str, list[str]] = {}
     keys: list[tuple[str, str]] | None = None
     for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
+        obj = parse_jsonl_line(path, lineno, line)
+        if obj is None:
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CorpusError(f"{path}, line {lineno}: invalid JSON ({e.msg} at column "
-                              f"{e.colno})") from None
-        if not isinstance(obj, dict):
-            raise CorpusError(f"{path}, line {lineno}: expected a JSON object per line")
         these = [(k, k) for k in obj if k != "id" and not k.startswith("_")]
         if keys is None:
             keys = []
