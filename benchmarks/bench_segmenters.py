@@ -26,6 +26,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "SEGMENTERS.md"
 
@@ -68,14 +71,7 @@ def load_lang(d: Path, lang: str) -> list[str]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = _common.cpu_model()
     load = ""
     if hasattr(os, "getloadavg"):
         load = f", load average at start {os.getloadavg()[0]:.1f}"
