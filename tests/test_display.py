@@ -460,7 +460,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 
 
 def test_progress_callback_is_threadsafe_and_quiet_off_terminal(monkeypatch):
-    from tokeff.report_cli import ProgressBar
+    from tokeff.cli.report import ProgressBar
 
     class TTY(io.StringIO):
         def isatty(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -50,3 +51,15 @@ def user_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "tokeff"
+
+
+def write_output(text: str, output: str | os.PathLike[str] | None) -> None:
+    """Write to stdout (``output`` None or ``-``), or to a file atomically (see
+    :func:`atomic_write`); a final newline is added when missing."""
+    if not output or output == "-":
+        sys.stdout.write(text)
+        if not text.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    atomic_write(output, text if text.endswith("\n") else text + "\n")

@@ -18,7 +18,7 @@ and language, and explains what changed.
 >>> assert report.passed, report.to_markdown()  # doctest: +SKIP
 
 This module is pure: it never prints and never exits; ``tokeff baseline`` / ``tokeff check``
-(:mod:`tokeff.gate_cli`) only report what it returns.
+(:mod:`tokeff.cli.gate`) only report what it returns.
 """
 
 from __future__ import annotations
@@ -574,7 +574,7 @@ class Baseline:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write atomically (a temporary file renamed into place)."""
-        from .cli import write_output
+        from ._io import write_output
 
         write_output(self.to_json(), str(path))
         self.source = str(path)
@@ -714,7 +714,7 @@ def _as_baseline(b: Baseline | str | os.PathLike | Mapping) -> Baseline:
 
 
 def _default_langs(corpus: Corpus) -> list[str]:
-    from .cli import DEFAULT_LANGS
+    from .langs import DEFAULT_LANGS
 
     if len(corpus.langs) > len(DEFAULT_LANGS):
         return [x for x in DEFAULT_LANGS if x in corpus.segments]

@@ -1,7 +1,7 @@
 """``tokeff baseline`` and ``tokeff check``: the command-line shell over :mod:`tokeff.gate`.
 
-Registered through :data:`tokeff.cli.PLUGIN_COMMANDS`; :func:`add_command` adds both
-subcommands (it returns ``check`` and registers ``baseline`` itself).
+Registered in :data:`tokeff.cli.COMMAND_MODULES`; :func:`add_command` adds both
+subcommands.
 
 Exit codes of ``check``: 0 pass, 1 regression, 2 usage or input error (bad option, unreadable
 baseline, missing tokenizer file), 3 not comparable (corpus or settings differ from the
@@ -14,7 +14,10 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .errors import TokenizerError, UsageError
+from .. import gate
+from ..corpora import load_corpus
+from ..errors import TokenizerError, UsageError
+from ._common import EXIT_OK, Progress, write_output
 
 
 def _csv(s: str | None) -> list[str] | None:
@@ -25,10 +28,8 @@ def _csv(s: str | None) -> list[str] | None:
 
 def add_command(subparsers: argparse._SubParsersAction,
                 add_selection: Callable[[argparse.ArgumentParser], None]
-                ) -> tuple[str, Callable[[argparse.Namespace], int]]:
-    """Add ``baseline`` and ``check``; returns ``("check", handler)``."""
-    from . import cli
-
+                ) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Add ``baseline`` and ``check``; returns their handlers by name."""
     p = subparsers.add_parser(
         "baseline", help="record a tokenizer's efficiency per language for a later check",
         description="Measure a tokenizer and write a baseline file for `tokeff check`: metrics "
@@ -65,7 +66,6 @@ def add_command(subparsers: argparse._SubParsersAction,
                         "tokeff-baseline.json)")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    cli.COMMANDS["baseline"] = cmd_baseline
 
     p = subparsers.add_parser(
         "check", help="check a tokenizer against a baseline (CI regression gate)",
@@ -103,7 +103,7 @@ def add_command(subparsers: argparse._SubParsersAction,
                    help="also write the report to this file (atomically); stdout otherwise")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    return "check", cmd_check
+    return {"baseline": cmd_baseline, "check": cmd_check}
 
 
 def _segmenters(items: list[str]) -> dict[str, str] | None:
@@ -123,13 +123,8 @@ def _tokenizer_error(e: TokenizerError, spec: str, flag: str) -> UsageError:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from . import gate
-    from .cli import EXIT_OK, Progress, write_output
-
     langs = None if args.langs in (None, "all") else _csv(args.langs)
     if args.langs == "all":
-        from .corpora import load_corpus
-
         langs = load_corpus(args.corpus, split=args.split).langs
     progress = Progress(len(langs) if langs else 2, not args.quiet)
     try:
@@ -152,9 +147,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import gate
-    from .cli import Progress, write_output
-
     cfg = gate.CheckConfig() if args.no_config else gate.load_config(args.config)
     baseline_path = args.baseline or cfg.baseline
     if not baseline_path:

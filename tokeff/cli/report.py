@@ -18,6 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from ..errors import UsageError
+from ..measure import measure
+from ..report import _atomic_write, build_report, format_for_path
+from ..tokenizers import get_tokenizer
+from ._common import EXIT_OK, selection_kwargs, write_output
+
 __all__ = ["ProgressBar", "add_command", "cmd_report"]
 
 
@@ -126,19 +132,13 @@ def add_command(subparsers: argparse._SubParsersAction,
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .cli import EXIT_OK, _selection_kwargs, write_output
-    from .errors import UsageError
-    from .measure import measure
-    from .report import _atomic_write, build_report, format_for_path
-    from .tokenizers import get_tokenizer
-
     if args.output and args.output != "-":
         fmt = format_for_path(args.output, args.format)
     else:
         fmt = {"md": "markdown"}.get(args.format or "markdown", args.format or "markdown")
     if args.drilldown < 0:
         raise UsageError(f"--drilldown must be 0 or more, not {args.drilldown}")
-    kw = _selection_kwargs(args)
+    kw = selection_kwargs(args)
     langs = kw["langs"] or []  # None when streaming without --langs: the count is unknown
     n_langs = len(langs) + (0 if not langs or kw["pivot"] in langs else 1)
     bar = ProgressBar(len(kw["tokenizers"]) * n_langs, quiet=args.quiet, label="tokeff report ")
