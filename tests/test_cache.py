@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tokeff
-import tokeff.cache as tc
+import tokeff.counting.cache as tc
 from tokeff.cli import main
 from tokeff.counting import count, prepare_text
 
@@ -54,14 +54,13 @@ def test_cold_then_warm_run_equal_uncached(tmp_path, corpus, toks):
 
 def test_warm_run_does_not_segment_or_encode(tmp_path, corpus, monkeypatch):
     tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=tmp_path)
-    from tokeff import counting, parallel
+    from tokeff.counting import kernel
 
     def boom(*a, **k):
         raise AssertionError("counted again despite the cache")
 
-    monkeypatch.setattr(counting, "prepare_text", boom)
-    monkeypatch.setattr(parallel, "prepare_text", boom)
-    monkeypatch.setattr(parallel, "encode", boom)
+    monkeypatch.setattr(kernel, "prepare_text", boom)
+    monkeypatch.setattr(kernel, "encode", boom)
     tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=tmp_path)
 
 

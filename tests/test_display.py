@@ -324,8 +324,6 @@ def test_side_by_side():
 def test_segment_values_add_up_to_the_metric(metric):
     res = results()
     assert metric in res.metrics
-    from tokeff.metrics import RATIO_DEFS
-
     for tok in res.tokenizers:
         for lang in res.langs:
             vals, why = drilldown.segment_values(res, tok, lang, metric)
@@ -334,10 +332,10 @@ def test_segment_values_add_up_to_the_metric(metric):
                 assert why
                 continue
             assert np.all(np.isfinite(vals))
-            if metric in RATIO_DEFS and row.value is not None:
+            m = tokeff.METRICS[metric]
+            if m.kind == "ratio" and m.against == "self" and row.value is not None:
                 c = res.counts[(tok, lang)]
-                _num, den, _ = RATIO_DEFS[metric]
-                d = getattr(c, den)
+                d = getattr(c, m.den)
                 # The ratio of totals is the den-weighted mean of the per-segment ratios.
                 w = d[d > 0]
                 assert np.sum(vals * w) / np.sum(w) == pytest.approx(row.value)
@@ -460,7 +458,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 
 
 def test_progress_callback_is_threadsafe_and_quiet_off_terminal(monkeypatch):
-    from tokeff.cli.report import ProgressBar
+    from tokeff._progress import ProgressBar
 
     class TTY(io.StringIO):
         def isatty(self):

@@ -80,11 +80,11 @@ def test_default_client_and_cache_on_cluster(client, toks, corpus, tmp_path):
                                 cache=tmp_path)
     _same(local, first)
     _same(local, second)
-    assert tokeff.cache.info(tmp_path)["entries"] > 0
+    assert tokeff.counting.cache.info(tmp_path)["entries"] > 0
 
 
 def test_worker_with_another_library_version_refuses():
-    from tokeff.distributed import check_worker
+    from tokeff.counting.dask_runner import check_worker
 
     tok = fx.cl100k()
     check_worker([tok], tokeff.__version__)  # same versions: fine

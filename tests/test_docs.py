@@ -232,8 +232,8 @@ def test_example_markers_are_known():
 # -- docstring examples of the public modules --------------------------------------------------
 
 DOCTEST_MODULES = (
-    "tokeff", "tokeff.measure", "tokeff.results", "tokeff.metrics", "tokeff.langs",
-    "tokeff.registry", "tokeff.corpora.loaders", "tokeff.corpora.model", "tokeff.tokenizers",
+    "tokeff", "tokeff.measurement", "tokeff.results", "tokeff.metrics", "tokeff.langs",
+    "tokeff.registry", "tokeff.corpora.spec", "tokeff.corpora.model", "tokeff.counting.plan", "tokeff.tokenizers",
     "tokeff.tokenizers.base", "tokeff.tokenizers._formats", "tokeff.segmenters", "tokeff.cli",
     "tokeff.errors",
 )

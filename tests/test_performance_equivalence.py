@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tokeff
-from tokeff import counting
+from tokeff.counting import kernel as counting
 from tokeff.corpora import load_flores_dir
 from tokeff.counting import concat_counts, count, count_all, plan_blocks, prepare_text
 from tokeff.segmenters import resolve_segmenters
-from tokeff.streaming import open_stream
+from tokeff.corpora import open_stream
 
 LANGS = ["eng_Latn", "zho_Hans", "hin_Deva", "mya_Mymr", "arb_Arab"]
 
@@ -234,7 +234,6 @@ def test_segmentation_once_per_block(monkeypatch):
         return real(lang, texts, seg)
 
     monkeypatch.setattr(counting, "prepare_text", spy)
-    monkeypatch.setattr("tokeff.parallel.prepare_text", spy)
     c = tokeff.Corpus.from_dict("t", {"eng_Latn": ["a b"] * 10, "fra_Latn": ["c d"] * 10})
     tokeff.measure(c, [fx.cl100k(), fx.deepseek(), fx.tiny_spm()], bootstrap=0)
     assert sorted(calls) == [("eng_Latn", 10), ("fra_Latn", 10)]  # not once per tokenizer

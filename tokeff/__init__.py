@@ -22,7 +22,7 @@ from .errors import (
     TokenizerError,
     UsageError,
 )
-from .measure import compare, measure
+from .measurement import compare, measure
 from .metrics import METRICS
 from .results import Results, Row, Signature
 from .segmenters import get_segmenter, register_segmenter

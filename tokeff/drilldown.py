@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .corpora import Corpus, load_corpus
 from .errors import TokeffError, UsageError
+from .langs import resolve_lang
+from .metrics import METRICS, unavailable
+from .tokenizers import Tokenizer, get_tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .corpora import Corpus
     from .results import Results
-    from .tokenizers import Tokenizer
 
 __all__ = ["Drilldown", "Piece", "SegmentPremium", "SideBySide", "TokenView", "premium",
            "segment_values", "side_by_side", "tokenize"]
@@ -255,8 +257,6 @@ def tokenize(tokenizer: Tokenizer | str | object, text: str) -> TokenView:
     cl100k_base: 2 tokens, 11 chars, 5.50 chars/token
       Hello| world
     """
-    from .tokenizers import get_tokenizer
-
     tok = get_tokenizer(tokenizer)
     arr = tok.encode_arrays([text], spans=True)
     ids = arr.ids
@@ -339,37 +339,32 @@ def segment_values(results: Results, tokenizer: str, lang: str,
     Parity per segment is the segment's tokens over the pivot segment's tokens (the token
     premium); ``segments`` is 1 per segment.
     """
-    from .metrics import METRICS, RATIO_DEFS, TOTAL_FIELDS
-
     if metric not in METRICS:
         raise UsageError(f"unknown metric {metric!r}; available: {', '.join(METRICS)}")
+    m = METRICS[metric]
     c = _counts(results, tokenizer, lang)
-    if metric == "segments":
-        return np.ones(c.n_segments), None
-    if metric in TOTAL_FIELDS:
-        arr = getattr(c, TOTAL_FIELDS[metric])
-        if arr is None:
-            return None, c.na_reasons.get("fertility", f"no {metric} counts")
-        return arr.astype(np.float64), None
-    if metric == "renyi_efficiency":
+    missing = unavailable(metric, c)
+    if missing is not None:
+        return None, missing
+    if m.kind == "distribution":
         return None, "a corpus-level metric (entropy of the token distribution)"
-    if metric == "parity":
+    if m.num is None:  # segments
+        return np.ones(c.n_segments), None
+    if m.kind == "total":
+        return getattr(c, m.num).astype(np.float64), None
+    if m.against == "pivot":
         pivot = results.meta.get("pivot")
         if not pivot:
             return None, "no pivot language"
-        num, den = c.tokens, _counts(results, tokenizer, pivot).tokens
-    elif metric == "nsl":
+        other = _counts(results, tokenizer, pivot)
+    elif m.against == "reference":
         ref = results.meta.get("reference")
         if not ref:
             return None, "no reference tokenizer"
-        num, den = c.tokens, _counts(results, ref, lang).tokens
+        other = _counts(results, ref, lang)
     else:
-        if metric in c.na_reasons:
-            return None, c.na_reasons[metric]
-        a, b, _ = RATIO_DEFS[metric]
-        num, den = getattr(c, a), getattr(c, b)
-        if num is None or den is None:
-            return None, f"no {a if num is None else b} counts"
+        other = c
+    num, den = getattr(c, m.num), getattr(other, m.den)
     ok = den > 0
     if not ok.any():
         return None, "every denominator is 0"
@@ -447,8 +442,6 @@ class Drilldown:
 def _measured_corpus(results: Results, corpus: Corpus | str | None) -> Corpus:
     """The corpus the results were measured on (as measured: languages, normalisation),
     checked against the content hash the results recorded."""
-    from .corpora import Corpus, load_corpus
-
     meta = results.meta
     langs = meta.get("langs") or results.langs
     norm = meta.get("normalization", "none")
@@ -488,9 +481,6 @@ def premium(results: Results, tokenizer: Tokenizer | str, lang: str, *,
 
     >>> premium(res, cl100k, "zho_Hans", corpus=corpus, top=3)  # doctest: +SKIP
     """
-    from .langs import resolve_lang
-    from .tokenizers import Tokenizer, get_tokenizer
-
     if top < 1:
         raise UsageError(f"top must be at least 1, not {top}")
     tok = tokenizer if isinstance(tokenizer, Tokenizer) else None

@@ -750,7 +750,7 @@ def create_baseline(tokenizer: Tokenizer | str, corpus: Corpus | str | None = No
     >>> base = create_baseline("hf:tokenizer.json", "corpus.tsv")  # doctest: +SKIP
     >>> base.save("baseline.json")  # doctest: +SKIP
     """
-    from .measure import measure
+    from .measurement import measure
 
     spec = tokenizer if isinstance(tokenizer, str) else None
     tok = get_tokenizer(tokenizer)
@@ -1504,7 +1504,7 @@ def check(baseline: Baseline | str | os.PathLike | Mapping, tokenizer: Tokenizer
     >>> report = check("baseline.json", "hf:tokenizer.json")  # doctest: +SKIP
     >>> assert report.passed, report.to_markdown()  # doctest: +SKIP
     """
-    from .measure import measure
+    from .measurement import measure
 
     base = _as_baseline(baseline)
     rules = _coerce_thresholds(thresholds)

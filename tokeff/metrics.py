@@ -7,51 +7,82 @@ language. A zero denominator gives "not available" with a reason, never NaN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from .counting import Counts
+from .counting.counts import Counts
 
 
 @dataclass(frozen=True)
 class MetricInfo:
+    """The one declaration of a metric; everything else (values, bootstrap columns, tables,
+    "not available" reasons, docs, ``tokeff list metrics``) is derived from it.
+
+    - ``kind``: ``total`` (a sum of ``num``), ``ratio`` (sum of ``num`` / sum of ``den``, the
+      denominator taken from ``against``: the same counts, the ``pivot`` language or the
+      ``reference`` tokenizer), or ``distribution`` (a function of the token-id frequencies);
+    - ``num``/``den``: the :class:`~tokeff.counting.Counts` arrays reduced; ``what``: what the
+      denominator counts (in "not available (0 words)");
+    - ``needs``: inputs counting must produce (``words``: a word segmenter; ``spans``: token
+      offsets); when one is missing the value is "not available" with the recorded reason.
+    """
+
     name: str
     unit: str
     direction: str  # "lower", "higher" or "none" (is better)
     kind: str  # "total", "ratio" or "distribution"
     description: str
+    num: str | None = None
+    den: str | None = None
+    what: str = ""
+    against: str = "self"  # "self", "pivot" or "reference"
+    needs: tuple[str, ...] = ()
+
+    @property
+    def uses_words(self) -> bool:
+        """Whether the value depends on the word segmenter (its signature records it)."""
+        return "words" in self.needs
 
 
+_M = MetricInfo
 METRICS: dict[str, MetricInfo] = {m.name: m for m in [
-    MetricInfo("tokens", "tokens", "lower", "total", "total tokens, no special tokens"),
-    MetricInfo("chars", "code points", "none", "total", "total Unicode code points"),
-    MetricInfo("bytes", "bytes", "none", "total", "total UTF-8 bytes"),
-    MetricInfo("words", "words", "none", "total", "total words from the declared segmenter"),
-    MetricInfo("segments", "segments", "none", "total", "number of aligned segments"),
-    MetricInfo("tokens_per_char", "tokens/char", "lower", "ratio",
-               "tokens / code points (ratio of totals)"),
-    MetricInfo("chars_per_token", "chars/token", "higher", "ratio",
-               "code points / tokens (ratio of totals)"),
-    MetricInfo("bytes_per_token", "bytes/token", "higher", "ratio",
-               "UTF-8 bytes / tokens; flatters scripts with 3-byte characters (CJK)"),
-    MetricInfo("fertility", "tokens/word", "lower", "ratio",
-               "tokens / words of the declared segmenter (ratio of totals)"),
-    MetricInfo("continued_words", "fraction", "lower", "ratio",
-               "share of words spanning two or more tokens, tokens aligned to words in context"),
-    MetricInfo("parity", "ratio", "lower", "ratio",
-               "tokens of the language / tokens of the pivot language on the same segments "
-               "(1 = parity)"),
-    MetricInfo("nsl", "ratio", "lower", "ratio",
-               "tokens / tokens of the reference tokenizer on the same language"),
-    MetricInfo("renyi_efficiency", "0..1", "higher", "distribution",
-               "Renyi entropy of the token-id distribution / log |V| (Zouhar et al. 2023)"),
-    MetricInfo("unk_rate", "fraction", "lower", "ratio",
-               "share of characters covered by UNK tokens"),
-    MetricInfo("byte_fallback_rate", "fraction", "lower", "ratio",
-               "share of tokens that are byte tokens or not valid UTF-8 on their own"),
+    _M("tokens", "tokens", "lower", "total", "total tokens, no special tokens", num="tokens"),
+    _M("chars", "code points", "none", "total", "total Unicode code points", num="chars"),
+    _M("bytes", "bytes", "none", "total", "total UTF-8 bytes", num="bytes"),
+    _M("words", "words", "none", "total", "total words from the declared segmenter",
+       num="words", needs=("words",)),
+    _M("segments", "segments", "none", "total", "number of aligned segments"),
+    _M("tokens_per_char", "tokens/char", "lower", "ratio",
+       "tokens / code points (ratio of totals)", num="tokens", den="chars", what="characters"),
+    _M("chars_per_token", "chars/token", "higher", "ratio",
+       "code points / tokens (ratio of totals)", num="chars", den="tokens", what="tokens"),
+    _M("bytes_per_token", "bytes/token", "higher", "ratio",
+       "UTF-8 bytes / tokens; flatters scripts with 3-byte characters (CJK)", num="bytes",
+       den="tokens", what="tokens"),
+    _M("fertility", "tokens/word", "lower", "ratio",
+       "tokens / words of the declared segmenter (ratio of totals)", num="tokens", den="words",
+       what="words", needs=("words",)),
+    _M("continued_words", "fraction", "lower", "ratio",
+       "share of words spanning two or more tokens, tokens aligned to words in context",
+       num="continued", den="words", what="words", needs=("words", "spans")),
+    _M("parity", "ratio", "lower", "ratio",
+       "tokens of the language / tokens of the pivot language on the same segments "
+       "(1 = parity)", num="tokens", den="tokens", against="pivot"),
+    _M("nsl", "ratio", "lower", "ratio",
+       "tokens / tokens of the reference tokenizer on the same language", num="tokens",
+       den="tokens", against="reference"),
+    _M("renyi_efficiency", "0..1", "higher", "distribution",
+       "Renyi entropy of the token-id distribution / log |V| (Zouhar et al. 2023)"),
+    _M("unk_rate", "fraction", "lower", "ratio", "share of characters covered by UNK tokens",
+       num="unk_chars", den="chars", what="characters", needs=("spans",)),
+    _M("byte_fallback_rate", "fraction", "lower", "ratio",
+       "share of tokens that are byte tokens or not valid UTF-8 on their own",
+       num="byte_fallback", den="tokens", what="tokens"),
 ]}
+#: Metrics whose value depends on the word segmenter (their signature records it).
+WORD_METRICS = frozenset(m.name for m in METRICS.values() if m.uses_words)
 
 DEFAULT_METRICS = tuple(m for m in METRICS if m != "nsl")
 
@@ -105,23 +136,6 @@ def renyi_efficiency(freqs: np.ndarray, vocab_size: int, alpha: float = 2.5) -> 
     return Value(renyi_entropy(f, alpha) / float(np.log2(vocab_size)))
 
 
-# -- ratio definitions: (numerator, denominator, what the denominator counts) -----------------
-
-Getter = Callable[[Counts], "np.ndarray | None"]
-
-RATIO_DEFS: dict[str, tuple[str, str, str]] = {
-    "tokens_per_char": ("tokens", "chars", "characters"),
-    "chars_per_token": ("chars", "tokens", "tokens"),
-    "bytes_per_token": ("bytes", "tokens", "tokens"),
-    "fertility": ("tokens", "words", "words"),
-    "continued_words": ("continued", "words", "words"),
-    "unk_rate": ("unk_chars", "chars", "characters"),
-    "byte_fallback_rate": ("byte_fallback", "tokens", "tokens"),
-}
-
-TOTAL_FIELDS = {"tokens": "tokens", "chars": "chars", "bytes": "bytes", "words": "words"}
-
-
 @dataclass
 class Bootstrap:
     """Paired bootstrap over aligned segments: the same resampled indices for every array."""
@@ -167,43 +181,54 @@ class Bootstrap:
         return float(lo), float(hi)
 
 
+def unavailable(metric: str, c: Counts) -> str | None:
+    """Why ``metric`` cannot be computed from ``c`` (an input it needs is missing), or None."""
+    for need in METRICS[metric].needs:
+        if need in c.na_reasons:
+            return c.na_reasons[need]
+    return None
+
+
+def _against(m: MetricInfo, c: Counts, pivot: Counts | None, ref: Counts | None
+             ) -> tuple[Counts | None, str | None]:
+    if m.against == "pivot":
+        return pivot, None if pivot is not None else "not available (no pivot language)"
+    if m.against == "reference":
+        return ref, None if ref is not None else "not available (no reference tokenizer)"
+    return c, None
+
+
 def metric_value(metric: str, c: Counts, *, pivot: Counts | None = None,
                  ref: Counts | None = None, alpha: float = 2.5) -> Value:
     """The point value of one metric for one tokenizer x language (pure function of counts)."""
-    if metric in c.na_reasons and metric in ("fertility", "continued_words", "unk_rate"):
-        return Value(None, f"not available ({c.na_reasons[metric]})")
-    if metric == "segments":
-        return Value(float(c.n_segments))
-    if metric in TOTAL_FIELDS:
-        arr = getattr(c, TOTAL_FIELDS[metric])
-        if arr is None:
-            return Value(None, f"not available ({c.na_reasons.get('fertility', 'no words')})")
-        return Value(float(np.sum(arr)))
-    if metric == "renyi_efficiency":
+    m = METRICS[metric]
+    missing = unavailable(metric, c)
+    if missing is not None:
+        return Value(None, f"not available ({missing})")
+    if m.kind == "distribution":
         return renyi_efficiency(c.token_freqs, c.vocab_size, alpha)
-    if metric == "parity":
-        if pivot is None:
-            return Value(None, "not available (no pivot language)")
-        return ratio_of_totals(c.tokens, pivot.tokens, what=f"tokens in {pivot.lang}")
-    if metric == "nsl":
-        if ref is None:
-            return Value(None, "not available (no reference tokenizer)")
-        return ratio_of_totals(c.tokens, ref.tokens, what=f"tokens under {ref.tokenizer}")
-    num, den, what = RATIO_DEFS[metric]
-    return ratio_of_totals(getattr(c, num), getattr(c, den), what=what)
+    if m.num is None:  # segments
+        return Value(float(c.n_segments))
+    if m.kind == "total":
+        return Value(float(np.sum(getattr(c, m.num))))
+    other, reason = _against(m, c, pivot, ref)
+    if other is None:
+        return Value(None, reason)
+    what = m.what or (f"tokens in {other.lang}" if m.against == "pivot"
+                      else f"tokens under {other.tokenizer}")
+    return ratio_of_totals(getattr(c, m.num), getattr(other, m.den), what=what)
 
 
 def ratio_arrays(metric: str, c: Counts, *, pivot: Counts | None = None,
                  ref: Counts | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The (numerator, denominator) per-segment arrays of a ratio metric, for the bootstrap."""
-    if metric == "parity":
-        return (c.tokens, pivot.tokens) if pivot is not None else None
-    if metric == "nsl":
-        return (c.tokens, ref.tokens) if ref is not None else None
-    if metric not in RATIO_DEFS:
+    m = METRICS[metric]
+    if m.kind != "ratio":
         return None
-    num, den, _ = RATIO_DEFS[metric]
-    a, b = getattr(c, num), getattr(c, den)
+    other, _ = _against(m, c, pivot, ref)
+    if other is None:
+        return None
+    a, b = getattr(c, m.num), getattr(other, m.den)
     return None if a is None or b is None else (a, b)
 
 

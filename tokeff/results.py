@@ -157,7 +157,7 @@ class Results:
 
     ``meta`` holds run-level facts (corpus, languages, tokenizers with their backends and
     origin where known, pivot, settings). ``counts`` (not serialised) keeps the per-segment
-    arrays for drill-down, keyed by (tokenizer, lang).
+    arrays for drill-down, keyed by (tokenizer, lang), and ``corpus`` the text measured.
 
     >>> from tokeff import measure
     >>> res = measure("udhr", ["cl100k_base"], langs=["en", "zh"], metrics=["tokens", "parity"],
@@ -173,6 +173,8 @@ class Results:
     rows: list[Row]
     meta: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict, repr=False, compare=False)
+    #: The in-memory corpus that was measured (for drill-downs), when there is one.
+    corpus: object = field(default=None, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)

@@ -31,14 +31,13 @@ from ._common import (
     EXIT_REGRESSION,
     EXIT_USAGE,
     FORMATS,
-    Progress,
     add_selection,
     selection_kwargs,
     write_output,
 )
 
 __all__ = ["DEFAULT_CLI_METRICS", "EXIT_NOT_COMPARABLE", "EXIT_OK", "EXIT_REGRESSION",
-           "EXIT_USAGE", "FORMATS", "Progress", "build_parser", "main", "selection_kwargs",
+           "EXIT_USAGE", "FORMATS", "build_parser", "main", "selection_kwargs",
            "write_output"]
 
 #: One module per command group, in ``--help`` order; each has ``add_command(subparsers,

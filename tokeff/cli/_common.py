@@ -9,13 +9,11 @@ import sys
 
 from .._io import write_output
 from ..errors import TokeffError, UsageError
-from ..corpora import load_corpus
-from ..langs import DEFAULT_LANGS, resolve_lang
 from ..metrics import DEFAULT_METRICS
 from ..tokenizers import default_tokenizer_names, expand_specs
 
 __all__ = ["DEFAULT_CLI_METRICS", "EXIT_NOT_COMPARABLE", "EXIT_OK", "EXIT_REGRESSION",
-           "EXIT_USAGE", "FORMATS", "Progress", "add_selection", "selection_kwargs",
+           "EXIT_USAGE", "FORMATS", "add_selection", "selection_kwargs",
            "write_output"]
 
 EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, EXIT_NOT_COMPARABLE = 0, 1, 2, 3
@@ -26,28 +24,6 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 def _csv_list(s: str) -> list[str]:
     return [x.strip() for x in s.split(",") if x.strip()]
-
-
-class Progress:
-    """A one-line progress counter on stderr; silent when stderr is not a terminal, under CI,
-    or with ``--quiet``."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and sys.stderr.isatty() and not os.environ.get("CI")
-
-    def __call__(self, what: str) -> None:
-        self.done += 1
-        if self.enabled:
-            total = self.total or "?"
-            sys.stderr.write(f"\r[{self.done}/{total}] {what}".ljust(60)[:79])
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.done:
-            sys.stderr.write("\r" + " " * 79 + "\r")
-            sys.stderr.flush()
 
 
 def add_selection(p: argparse.ArgumentParser) -> None:
@@ -62,7 +38,8 @@ def add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tokenizers", default=None,
                    help="comma-separated specs: catalogue names, groups (@default, @cn, "
                         "@foreign, @all), tiktoken:..., hf:..., spm:... (default: @default)")
-    p.add_argument("--pivot", default="eng_Latn", help="pivot language for parity")
+    p.add_argument("--pivot", default="eng_Latn",
+                   help="pivot language for parity ('none': no parity)")
     p.add_argument("--reference", default=None, help="reference tokenizer for nsl")
     p.add_argument("--metrics", default=None,
                    help=f"comma-separated metrics or 'all' (default: {','.join(DEFAULT_CLI_METRICS)})")
@@ -74,14 +51,21 @@ def add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--aggregation", choices=("totals", "document"), default="totals",
                    help="totals: ratio of totals over segments; document: each language as one "
                         "concatenated document")
+    p.add_argument("--separator", default=None, metavar="TEXT",
+                   help="document aggregation: what joins a language's segments (default: a "
+                        "newline; ' ' as in Petrov et al. 2023; escapes such as \\n work); "
+                        "recorded in the signature")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: no CI)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ci", type=float, default=0.95, help="confidence level")
     p.add_argument("--alpha", type=float, default=2.5, help="alpha of Renyi efficiency")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--executor", choices=("threads", "processes", "serial", "dask"),
-                   default=None, help="how counting runs (default threads; dask: a local "
-                                      "distributed cluster, needs tokeff[dask])")
+                   default=None, help="how counting runs (default threads; dask: the cluster "
+                                      "at --scheduler, else a new local cluster of --workers "
+                                      "processes; needs tokeff[dask])")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler to count on (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--cache", action="store_true",
                    help="reuse per-segment counts from the on-disk cache (tokeff cache info)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
@@ -91,7 +75,8 @@ def add_selection(p: argparse.ArgumentParser) -> None:
 
 
 def selection_kwargs(args: argparse.Namespace) -> dict:
-
+    """:func:`tokeff.measure` keywords from the selection options (the corpus is resolved and
+    the languages selected once, inside ``measure``)."""
     specs = _csv_list(args.tokenizers) if args.tokenizers else default_tokenizer_names()
     toks = expand_specs(specs)
     if args.metrics in (None, ""):
@@ -108,42 +93,24 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
         if not sep or not lang or not name:
             raise TokeffError(f"--segmenter expects LANG=NAME (e.g. zho_Hans=jieba), not {item!r}")
         segs[lang] = name
-    asked = None if args.langs in (None, "all") else _csv_list(args.langs)
-    load_langs = asked
-    if asked is not None and args.pivot and "parity" in metrics:
-        # measure() adds the pivot language for parity, so it must be loaded too.
-        pivot = resolve_lang(args.pivot)
-        if pivot not in {resolve_lang(x) for x in asked}:
-            load_langs = asked + [pivot]
-    if args.chunk_size is not None:
-        # Streaming: the corpus is read chunk by chunk inside measure(), never whole.
-        if args.chunk_size <= 0:
-            raise UsageError(f"--chunk-size must be a positive number of segments, not "
-                             f"{args.chunk_size}")
-        return dict(corpus=args.corpus, split=args.split, tokenizers=toks, langs=asked,
-                    pivot=args.pivot, metrics=metrics, reference=args.reference,
-                    segmenters=segs or None, normalization=args.normalization,
-                    aggregation=args.aggregation, bootstrap=args.bootstrap, seed=args.seed,
-                    ci=args.ci, alpha=args.alpha, workers=args.workers,
-                    executor=args.executor, cache=True if args.cache else None,
-                    chunk_size=args.chunk_size)
-    try:
-        corpus = load_corpus(args.corpus, split=args.split, langs=load_langs)
-    except UsageError:
-        if load_langs is asked:
-            raise
-        corpus = load_corpus(args.corpus, split=args.split, langs=asked)  # raises if the
-        # missing language is one the user asked for; else the pivot is what is missing.
-        raise UsageError(f"pivot language {pivot} (for the parity metric) is not in corpus "
-                         f"{corpus.name!r}; choose another with --pivot or leave parity out "
-                         f"of --metrics") from None
-    if args.langs is None and len(corpus.langs) > len(DEFAULT_LANGS):
-        langs = [x for x in DEFAULT_LANGS if x in corpus.segments]
+    if args.chunk_size is not None and args.chunk_size <= 0:
+        raise UsageError(f"--chunk-size must be a positive number of segments, not "
+                         f"{args.chunk_size}")
+    if args.langs is None:
+        langs: object = None if args.chunk_size is not None else "default"
+    elif args.langs == "all":
+        langs = None
     else:
-        langs = corpus.langs
-    return dict(corpus=corpus, tokenizers=toks, langs=langs, pivot=args.pivot,
-                metrics=metrics, reference=args.reference, segmenters=segs or None,
+        langs = _csv_list(args.langs)
+    separator = args.separator
+    if separator is not None:
+        separator = separator.encode("utf-8").decode("unicode_escape") if "\\" in separator \
+            else separator
+    return dict(corpus=args.corpus, split=args.split, tokenizers=toks, langs=langs,
+                pivot=None if args.pivot in ("none", "") else args.pivot, metrics=metrics,
+                reference=args.reference, segmenters=segs or None,
                 normalization=args.normalization, aggregation=args.aggregation,
+                separator="\n" if separator is None else separator,
                 bootstrap=args.bootstrap, seed=args.seed, ci=args.ci, alpha=args.alpha,
-                workers=args.workers, executor=args.executor,
+                workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                 cache=True if args.cache else None, chunk_size=args.chunk_size)

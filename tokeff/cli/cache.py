@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..cache import CountCache
+from ..counting.cache import CountCache
 from ._common import EXIT_OK, write_output
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..measure import measure
-from ._common import EXIT_OK, FORMATS, Progress, selection_kwargs, write_output
+from .._progress import ProgressBar
+from ..measurement import measure
+from ._common import EXIT_OK, FORMATS, selection_kwargs, write_output
 
 
 def add_command(sub, add_selection) -> tuple[str, object]:
@@ -20,8 +21,7 @@ def add_command(sub, add_selection) -> tuple[str, object]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     kw = selection_kwargs(args)
-    n_langs = len(kw["langs"]) if kw["langs"] else 0  # streaming without --langs: unknown
-    progress = Progress(len(kw["tokenizers"]) * n_langs, not args.quiet)
+    progress = ProgressBar(quiet=args.quiet, label="tokeff compare")  # measure() sets the total
     try:
         res = measure(progress=progress, **kw)
     finally:

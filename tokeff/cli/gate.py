@@ -17,7 +17,8 @@ from collections.abc import Callable
 from .. import gate
 from ..corpora import load_corpus
 from ..errors import TokenizerError, UsageError
-from ._common import EXIT_OK, Progress, write_output
+from .._progress import ProgressBar
+from ._common import EXIT_OK, write_output
 
 
 def _csv(s: str | None) -> list[str] | None:
@@ -126,7 +127,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     langs = None if args.langs in (None, "all") else _csv(args.langs)
     if args.langs == "all":
         langs = load_corpus(args.corpus, split=args.split).langs
-    progress = Progress(len(langs) if langs else 2, not args.quiet)
+    progress = ProgressBar(len(langs) if langs else 2, quiet=args.quiet, label="tokeff baseline")
     try:
         base = gate.create_baseline(
             args.tokenizer, args.corpus, langs=langs, split=args.split,
@@ -162,7 +163,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     top = args.top if args.top is not None else (cfg.top if cfg.top is not None else 5)
     if top < 0:
         raise UsageError("--top must be >= 0")
-    progress = Progress(len(base.langs), not args.quiet)
+    progress = ProgressBar(len(base.langs), quiet=args.quiet, label="tokeff check")
     try:
         report = gate.check(base, spec, thresholds=thresholds,
                             corpus=args.corpus or cfg.corpus, langs=_csv(args.langs),

@@ -10,105 +10,18 @@ not under CI (environment variable ``CI`` set) and not with ``--quiet``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from ..errors import UsageError
-from ..measure import measure
+from .._progress import ProgressBar
+from ..measurement import measure
 from ..report import _atomic_write, build_report, format_for_path
 from ..tokenizers import get_tokenizer
 from ._common import EXIT_OK, selection_kwargs, write_output
 
 __all__ = ["ProgressBar", "add_command", "cmd_report"]
-
-
-def _progress_wanted(stream: TextIO, quiet: bool) -> bool:
-    if quiet or os.environ.get("CI"):
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-class ProgressBar:
-    """A one-line progress bar on a stream (stderr by default): ``[#####.....] 12/40 name``
-    with the elapsed time and an estimate of what is left. Thread-safe (counting calls it from
-    worker threads). Silent when the stream is not a terminal, under CI, or when ``quiet``.
-    """
-
-    def __init__(self, total: int, *, quiet: bool = False, stream: TextIO | None = None,
-                 width: int = 24, label: str = ""):
-        self.stream = stream if stream is not None else sys.stderr
-        self.total = max(0, int(total))
-        self.done = 0
-        self.width = width
-        self.label = label
-        self.enabled = _progress_wanted(self.stream, quiet)
-        self._start = time.monotonic()
-        self._lock = threading.Lock()
-        self._shown = False
-
-    def __call__(self, what: str) -> None:
-        """One step done (``what`` names it)."""
-        with self._lock:
-            self.done += 1
-            if self.enabled:
-                self._draw(what)
-
-    def status(self, what: str) -> None:
-        """Say what is happening now without counting a step."""
-        with self._lock:
-            if self.enabled:
-                self._write(f"{self.label}{what}")
-
-    def _draw(self, what: str) -> None:
-        total = max(self.total, self.done, 1)
-        frac = self.done / total
-        fill = round(frac * self.width)
-        elapsed = time.monotonic() - self._start
-        eta = ""
-        if 0 < self.done < total:
-            eta = f" ~{_secs(elapsed / self.done * (total - self.done))} left"
-        self._write(f"{self.label}[{'#' * fill}{'.' * (self.width - fill)}] {self.done}/{total} "
-                    f"{_secs(elapsed)}{eta}  {what}")
-
-    def _cols(self) -> int:
-        try:
-            cols = os.get_terminal_size(self.stream.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            cols = 0
-        return cols - 1 if cols >= 40 else 79  # some terminals report 0 columns
-
-    def _write(self, line: str) -> None:
-        cols = self._cols()
-        self.stream.write("\r" + line[:cols].ljust(cols))
-        self.stream.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        """Clear the line (the bar leaves nothing behind)."""
-        with self._lock:
-            if self.enabled and self._shown:
-                self.stream.write("\r" + " " * self._cols() + "\r")
-                self.stream.flush()
-                self._shown = False
-
-    def __enter__(self) -> ProgressBar:  # noqa: PYI034 (Self needs Python 3.11)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _secs(s: float) -> str:
-    s = round(s)
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def add_command(subparsers: argparse._SubParsersAction,
@@ -139,9 +52,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.drilldown < 0:
         raise UsageError(f"--drilldown must be 0 or more, not {args.drilldown}")
     kw = selection_kwargs(args)
-    langs = kw["langs"] or []  # None when streaming without --langs: the count is unknown
-    n_langs = len(langs) + (0 if not langs or kw["pivot"] in langs else 1)
-    bar = ProgressBar(len(kw["tokenizers"]) * n_langs, quiet=args.quiet, label="tokeff report ")
+    bar = ProgressBar(quiet=args.quiet, label="tokeff report")  # measure() sets the total
     try:
         # Load the tokenizers once: measure() counts with them, the drill-down shows their
         # token boundaries.
@@ -157,7 +68,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             except ImportError:
                 print('tokeff: note: plots left out: matplotlib is not installed (pip install '
                       '"tokeff[plot]")', file=sys.stderr)
-        rep = build_report(res, corpus=kw["corpus"], tokenizers=toks, title=args.title,
+        rep = build_report(res, corpus=res.corpus, tokenizers=toks, title=args.title,
                            plots=False if args.no_plots else None, drilldown=args.drilldown,
                            progress=bar.status)
         bar.status("writing")

@@ -1,20 +1,21 @@
-"""Parallel corpora: the model and its loaders."""
+"""Parallel corpora: the model, the loaders, streaming, and the one spec resolver."""
 
 from .loaders import (
     CORPORA,
     DEFAULT_CORPUS,
     embedded_dir,
     flores_dir,
-    load_corpus,
     load_flores_dir,
     load_jsonl,
-    load_path,
     load_table,
     load_txt_dir,
 )
 from .model import Corpus
+from .spec import Source, load_corpus, load_path, open_stream, resolve
+from .stream import StreamingCorpus
 
 __all__ = [
-    "CORPORA", "Corpus", "DEFAULT_CORPUS", "embedded_dir", "flores_dir", "load_corpus",
-    "load_flores_dir", "load_jsonl", "load_path", "load_table", "load_txt_dir",
+    "CORPORA", "Corpus", "DEFAULT_CORPUS", "Source", "StreamingCorpus", "embedded_dir",
+    "flores_dir", "load_corpus", "load_flores_dir", "load_jsonl", "load_path", "load_table",
+    "load_txt_dir", "open_stream", "resolve",
 ]

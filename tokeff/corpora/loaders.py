@@ -1,5 +1,6 @@
-"""Corpus loaders: FLORES-style directories, ``<code>.txt`` directories, TSV/CSV, JSONL, and the
-named corpora (the embedded UDHR, a local FLORES-200)."""
+"""Corpus loaders: FLORES-style directories, ``<code>.txt`` directories, TSV/CSV, JSONL; where
+the named corpora live (the embedded UDHR, a local FLORES-200). Which loader a spec means is
+decided in one place, :mod:`tokeff.corpora.spec`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -102,7 +104,7 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
     if split not in FLORES_SPLITS:
         raise UsageError(f"split must be one of {', '.join(FLORES_SPLITS)}, not {split!r}")
     parts = split.split("+")
-    name = name or f"flores:{root.name}"
+    name = name or flores_name(root)
     wanted = _resolve_wanted(langs)
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
@@ -211,18 +213,47 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
 
 
 def parse_jsonl_line(path: str | os.PathLike[str], lineno: int, line: str) -> dict | None:
-    """One line of an aligned JSONL corpus: its object, or None for a blank line; invalid JSON
-    or a non-object is a :class:`CorpusError` naming the file and line."""
+    """One line of an aligned JSONL corpus: its object, or None for a blank line. Invalid JSON,
+    a non-object, a key given twice and a lone surrogate escape (``"\\ud800"``, which is not
+    text) are each a :class:`CorpusError` naming the file and line."""
     if not line.strip():
         return None
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as e:
+        raise CorpusError(f"{path}, line {lineno}: key {e.args[0]!r} appears twice in one "
+                          f"object; JSON would keep only the last value. Remove one of "
+                          f"them.") from None
     except json.JSONDecodeError as e:
         raise CorpusError(f"{path}, line {lineno}: invalid JSON ({e.msg} at column "
                           f"{e.colno})") from None
     if not isinstance(obj, dict):
         raise CorpusError(f"{path}, line {lineno}: expected a JSON object per line")
+    if "\\u" in line:  # only an escape can give a lone surrogate in decoded UTF-8 text
+        for k, v in obj.items():
+            if isinstance(v, str) and _SURROGATE.search(v):
+                at = _SURROGATE.search(v).start()  # type: ignore[union-attr]
+                raise CorpusError(
+                    f"{path}, line {lineno}: {k} holds a lone surrogate "
+                    f"(\\u{ord(v[at]):04x} at character {at + 1}), which is not valid "
+                    f"Unicode text; fix the escape (a pair such as \\ud83d\\ude00 is fine)")
     return obj
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
@@ -279,30 +310,6 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                    [c for _, c in keys], "objects keyed by language codes such as eng_Latn")
 
 
-def load_path(path: str | Path, *, split: str | None = None,
-              langs: Sequence[str] | None = None, name: str | None = None) -> Corpus:
-    """Load a corpus from a path, choosing the loader by layout/suffix."""
-    p = Path(path)
-    if p.is_dir():
-        if (p / "dev").is_dir() or (p / "devtest").is_dir():
-            return load_flores_dir(p, split=split or "dev+devtest", langs=langs, name=name)
-        if split is not None:
-            raise UsageError(f"--split applies to FLORES-style directories; {p} is not one")
-        return load_txt_dir(p, langs=langs, name=name)
-    if not p.exists():
-        raise CorpusError(f"corpus not found: {path} is neither a file, a directory nor a named "
-                          f"corpus ({', '.join(CORPORA.names())})")
-    if split is not None:
-        raise UsageError(f"--split does not apply to the file {p}")
-    suf = p.suffix.lower()
-    if suf in (".tsv", ".csv", ".tab"):
-        return load_table(p, langs=langs, name=name)
-    if suf in (".jsonl", ".ndjson"):
-        return load_jsonl(p, langs=langs, name=name)
-    raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv or "
-                      ".jsonl")
-
-
 # -- named corpora ---------------------------------------------------------------------------
 
 def embedded_dir(name: str) -> Path:
@@ -316,12 +323,16 @@ def embedded_dir(name: str) -> Path:
                       f"(looked in {here / '_embedded' / name}); reinstall tokeff")
 
 
-def _load_udhr(*, split: str | None = None, langs: Sequence[str] | None = None) -> Corpus:
-    split = split or "articles"
-    if split not in UDHR_SPLITS:
-        raise UsageError(f"the udhr corpus has splits {', '.join(UDHR_SPLITS)}, not {split!r}")
-    return load_jsonl(embedded_dir("udhr") / f"{split}.jsonl", langs=langs, name="udhr",
-                      split=split)
+def flores_name(root: Path) -> str:
+    """The corpus name of a FLORES-style directory: ``flores200`` for the local FLORES-200 copy
+    (however it is reached), else ``flores:<directory name>``."""
+    d = flores_dir()
+    try:
+        if d is not None and root.resolve() == d.resolve():
+            return "flores200"
+    except OSError:
+        pass
+    return f"flores:{root.resolve().name}"
 
 
 def flores_dir() -> Path | None:
@@ -338,51 +349,4 @@ def flores_dir() -> Path | None:
     return None
 
 
-def _load_flores200(*, split: str | None = None, langs: Sequence[str] | None = None) -> Corpus:
-    d = flores_dir()
-    if d is None or not d.is_dir():
-        raise CorpusError(
-            "FLORES-200 is not available locally. It is not shipped with tokeff (CC BY-SA 4.0); "
-            "download it and point TOKEFF_FLORES200 at the directory holding dev/ and devtest/"
-        )
-    return load_flores_dir(d, split=split or "dev+devtest", langs=langs, name="flores200")
-
-
-CORPORA.register("udhr", _load_udhr)
-CORPORA.register("flores200", _load_flores200)
-
 DEFAULT_CORPUS = "udhr"
-
-
-def load_corpus(spec: str | os.PathLike[str] | Corpus | None = None, *, split: str | None = None,
-                langs: Sequence[str] | None = None,
-                normalization: str = "none") -> Corpus:
-    """Load a corpus by name (``udhr``, ``flores200``, third-party) or path.
-
-    A spec may name the split after a colon (``udhr:paragraphs``, ``flores200:devtest``).
-    ``normalization`` (``none``/``NFC``/``NFKC``) is applied to the text and recorded.
-
-    >>> c = load_corpus("udhr", langs=["en", "zh"])
-    >>> c.langs, len(c)
-    (['eng_Latn', 'zho_Hans'], 31)
-    """
-    if isinstance(spec, Corpus):
-        corpus = spec if langs is None else spec.select(langs)
-        return corpus.select(normalization=normalization) if normalization != "none" else corpus
-    if isinstance(spec, os.PathLike):
-        spec = os.fspath(spec)
-    spec = spec or DEFAULT_CORPUS
-    # A registered name wins over a file or directory of the same name in the working
-    # directory (write ./udhr for the path); a spec with a path separator is always a path.
-    looks_like_path = os.sep in spec or "/" in spec or spec.startswith(".")
-    base, sep, sp = spec.partition(":")
-    if sep and base in CORPORA and not looks_like_path:
-        if split and split != sp:
-            raise UsageError(f"corpus {spec!r} names split {sp!r} but split={split!r} was given")
-        split = sp
-        spec = base
-    if spec in CORPORA and not looks_like_path:
-        corpus = CORPORA.create(spec, split=split, langs=langs)
-    else:
-        corpus = load_path(spec, split=split, langs=langs)
-    return corpus.select(normalization=normalization) if normalization != "none" else corpus

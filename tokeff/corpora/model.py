@@ -12,6 +12,38 @@ from ..langs import resolve_lang
 from ..tokenizers.base import NORMALIZATIONS
 
 
+class ContentHasher:
+    """The content hash of a corpus (:meth:`Corpus.content_hash`), fed language by language:
+    per language its number of items (the code, then the segments), then each item as an 8-byte
+    little-endian length and its UTF-8 bytes. Length-prefixed, so no choice of segment text
+    (which may hold any separator character) can make two different corpora hash alike. The
+    streamed readers feed the same bytes, so a streamed corpus has the same hash.
+    """
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def language(self, lang: str, n_segments: int) -> None:
+        code = lang.encode()
+        self._h.update((n_segments + 1).to_bytes(8, "little"))
+        self._h.update(len(code).to_bytes(8, "little") + code)
+
+    def segments(self, encoded: Sequence[bytes]) -> None:
+        self._h.update(segment_bytes(encoded))
+
+    def feed(self, data: bytes) -> None:
+        """Segment bytes already in the form of :func:`segment_bytes`."""
+        self._h.update(data)
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def segment_bytes(encoded: Sequence[bytes]) -> bytes:
+    """UTF-8 segments as hashed: each an 8-byte little-endian length and its bytes."""
+    return b"".join([len(x).to_bytes(8, "little") + x for x in encoded])
+
+
 @dataclass
 class Corpus:
     """A parallel corpus: languages, each an aligned sequence of segments.
@@ -98,14 +130,10 @@ class Corpus:
     def content_hash(self) -> str:
         """sha256 over the languages and segments actually measured (order-sensitive)."""
         if self._hash is None:
-            # Length-prefixed, so no choice of segment text (which may hold any separator
-            # character) can make two different corpora hash alike.
-            h = hashlib.sha256()
+            h = ContentHasher()
             for lang in self.langs:
-                items = [lang.encode()] + [s.encode("utf-8") for s in self.segments[lang]]
-                h.update(len(items).to_bytes(8, "little"))
-                for b in items:
-                    h.update(len(b).to_bytes(8, "little") + b)
+                h.language(lang, len(self.segments[lang]))
+                h.segments([s.encode("utf-8") for s in self.segments[lang]])
             self._hash = h.hexdigest()
         return self._hash
 

@@ -26,21 +26,29 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._version import __version__
-from .counting import Counts, Job, concat_counts, count_all, run_job, segmenter_signatures
-from .errors import MissingDependencyError, UsageError
+from .._version import __version__
+from ..errors import MissingDependencyError, UsageError
+from .blocks import count_corpus
+from .counts import Counts, concat_counts, share_language_arrays
+from .kernel import Job, run_job, segmenter_signatures
+from .runners import ThreadRunner
 
-__all__ = ["DaskRunner", "count_partitions"]
+__all__ = ["DaskRunner"]
 
 _BACKEND_MODULES = {"tiktoken": "tiktoken", "tokenizers": "tokenizers",
                     "sentencepiece": "sentencepiece"}
 
 
-def _client(client: Any = None) -> Any:
+def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
         raise MissingDependencyError("the Dask executor", "dask[distributed]", "dask") from None
+    return distributed
+
+
+def _client(client: Any = None) -> Any:
+    distributed = _distributed()
     if client is not None:
         return client
     try:
@@ -78,8 +86,8 @@ def _count_partition(partition: Any, tokenizers: list[Any], segmenters: dict[str
                      ) -> dict[tuple[str, str], Counts]:
     check_worker(tokenizers, version)
     corpus = partition.load()
-    counts = count_all(corpus, tokenizers, segmenters, spans=spans, cache=cache, words=words,
-                       executor="threads")
+    counts = count_corpus(corpus, tokenizers, segmenters, runner=ThreadRunner(), store=cache,
+                          spans=spans, words=words)
     return {k: c.compact() for k, c in counts.items()}
 
 
@@ -102,12 +110,45 @@ class DaskRunner:
 
     distributed = True
 
-    def __init__(self, client: Any = None):
+    def __init__(self, client: Any = None, *, scheduler: str | None = None,
+                 local_workers: int | None = None):
+        """``client``: a ``distributed.Client`` (None: the current default client). With
+        ``scheduler`` (an address such as ``tcp://host:8786``) the runner connects to that
+        cluster; with ``local_workers`` and no running client it starts a local cluster of that
+        many worker processes. Either is closed again by :meth:`close`."""
         self._given = client
+        self._scheduler = scheduler
+        self._local_workers = local_workers
+        self._owned: list[Any] = []
 
     @property
     def client(self) -> Any:
+        if self._given is None and (self._scheduler or self._local_workers):
+            distributed = _distributed()
+            if self._scheduler:
+                try:
+                    self._given = distributed.Client(self._scheduler, timeout="10s")
+                except (OSError, TimeoutError) as e:
+                    raise UsageError(f"cannot connect to the Dask scheduler at "
+                                     f"{self._scheduler!r} ({e}); check the address "
+                                     f"(--scheduler tcp://HOST:8786) and that it is running"
+                                     ) from None
+                self._owned.append(self._given)
+            else:
+                try:
+                    self._given = distributed.get_client()
+                except ValueError:
+                    cluster = distributed.LocalCluster(n_workers=self._local_workers,
+                                                       threads_per_worker=1,
+                                                       dashboard_address=None)
+                    self._given = distributed.Client(cluster)
+                    self._owned += [self._given, cluster]
         return _client(self._given)
+
+    def close(self) -> None:
+        """Close the client and cluster this runner started (not one it was given)."""
+        while self._owned:
+            self._owned.pop(0).close()
 
     def _scatter(self, client: Any, tokenizers: Sequence[Any]) -> Any:
         return client.scatter(list(tokenizers), broadcast=True, hash=False)
@@ -132,14 +173,10 @@ class DaskRunner:
 
     def count_partitions(self, stream: Any, tokenizers: Sequence[Any],
                          segmenters: dict[str, str | None], *, spans: bool = True,
-                         progress: Callable[[str], None] | None = None, cache: Any = None,
+                         progress: Callable[[str], None] | None = None, store: Any = None,
                          words: bool = True) -> dict[tuple[str, str], Counts]:
         """Count every partition of a streamed corpus on the workers and reduce them there."""
-        from .cache import resolve_cache
-        from .counting import share_language_arrays
-
         client = self.client
-        store = resolve_cache(cache)
         seg = {lang: segmenters.get(lang) for lang in stream.langs}
         expected = segmenter_signatures(seg)
         toks = self._scatter(client, tokenizers)
@@ -162,9 +199,3 @@ class DaskRunner:
                 for lang in stream.langs:
                     progress(f"{t.name} {lang}")
         return out
-
-
-def count_partitions(stream: Any, tokenizers: Sequence[Any], segmenters: dict[str, str | None],
-                     client: Any = None, **kw: Any) -> dict[tuple[str, str], Counts]:
-    """Count a :class:`tokeff.streaming.StreamingCorpus` on a Dask cluster."""
-    return DaskRunner(client).count_partitions(stream, tokenizers, segmenters, **kw)

@@ -21,9 +21,11 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from .counting import Counts, Job, combine, encode, prepare_text, run_job
-from .errors import UsageError
-from .tokenizers.base import Tokenizer
+from ..errors import UsageError
+from ..tokenizers.base import Tokenizer
+from .counts import Counts
+from . import kernel
+from .kernel import Job, run_job
 
 __all__ = [
     "EXECUTORS",
@@ -33,7 +35,6 @@ __all__ = [
     "SerialRunner",
     "ThreadRunner",
     "default_workers",
-    "get_runner",
 ]
 
 EXECUTORS = ("threads", "processes", "serial")
@@ -105,18 +106,18 @@ class ThreadRunner:
 
         def start(j: int) -> None:
             job = jobs[j]
-            f = pool.submit(prepare_text, job.lang, job.texts, job.segmenter)
+            f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
             kind[f] = ("prepare", j, -1)
             pending.add(f)
             state[j] = {"lt": None, "encoded": [], "left": len(job.tok_indices)}
             for ti in sorted(job.tok_indices,
                              key=lambda t: not _releases_gil_in_one_call(tokenizers[t])):
-                g = pool.submit(encode, tokenizers[ti], job.texts, spans=spans)
+                g = pool.submit(kernel.encode, tokenizers[ti], job.texts, spans=spans)
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
 
         def combine_later(j: int, ti: int, arrays: Any) -> None:
-            g = pool.submit(combine, tokenizers[ti], state[j]["lt"], arrays)
+            g = pool.submit(kernel.combine, tokenizers[ti], state[j]["lt"], arrays)
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
@@ -184,29 +185,51 @@ class ProcessRunner:
     """Whole jobs in worker processes (``spawn``: safe with threads and native thread pools).
 
     Tokenizers are pickled once per worker; each worker segments a block once and counts its
-    tokenizers on it.
+    tokenizers on it. The pool is started on the first :meth:`run` and kept for later calls
+    with the same tokenizers (a streamed corpus runs once per chunk), until :meth:`close`.
     """
 
     def __init__(self, workers: int | None = None, mp_context: str = "spawn"):
         self.workers = workers or default_workers()
         self.mp_context = mp_context
+        self._pool: Any = None
+        self._payload: bytes | None = None
 
-    def run(self, jobs, tokenizers, spans):
+    def _pool_for(self, tokenizers: Sequence[Tokenizer]) -> Any:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor
 
         payload = pickle.dumps(list(tokenizers), protocol=pickle.HIGHEST_PROTOCOL)
-        ctx = mp.get_context(self.mp_context)
+        if self._pool is None or payload != self._payload:
+            self.close()
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=mp.get_context(self.mp_context),
+                                             initializer=_init_worker, initargs=(payload,))
+            self._payload = payload
+        return self._pool
+
+    def run(self, jobs, tokenizers, spans):
+        from concurrent.futures import as_completed
+
+        pool = self._pool_for(tokenizers)
         # Biggest jobs first so that the tail is short.
         order = sorted(range(len(jobs)), key=lambda j: -sum(map(len, jobs[j].texts)) *
                        len(jobs[j].tok_indices))
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(payload,)) as pool:
-            futs = {pool.submit(_worker_job, jobs[j], spans): j for j in order}
+        futs = {pool.submit(_worker_job, jobs[j], spans): j for j in order}
+        try:
             for f in as_completed(futs):
                 job = jobs[futs[f]]
                 for ti, c in zip(job.tok_indices, f.result()):
                     yield job, ti, c
+        except BaseException:
+            self.close(cancel=True)
+            raise
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the worker processes (``cancel``: drop queued jobs first)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
 
 
 class ExecutorRunner:
@@ -226,29 +249,3 @@ class ExecutorRunner:
             job = futs[f]
             for ti, c in zip(job.tok_indices, f.result()):
                 yield job, ti, c
-
-
-def get_runner(executor: Any = None, workers: int | None = None) -> Runner:
-    """A runner for ``executor``: None/"threads", "processes", "serial", a
-    :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``, or a runner object."""
-    if executor is None or executor == "threads":
-        return ThreadRunner(workers)
-    if executor == "serial":
-        return SerialRunner()
-    if executor == "processes":
-        return ProcessRunner(workers)
-    if executor == "dask":
-        from .distributed import DaskRunner
-
-        return DaskRunner(None)
-    if isinstance(executor, Executor):
-        return ExecutorRunner(executor)
-    if type(executor).__module__.startswith("distributed"):
-        from .distributed import DaskRunner
-
-        return DaskRunner(executor)
-    if hasattr(executor, "run"):
-        return executor
-    raise UsageError(f"executor must be one of {', '.join(EXECUTORS)}, 'dask', a "
-                     f"concurrent.futures.Executor or a dask.distributed.Client, "
-                     f"not {executor!r}")

@@ -1,7 +1,7 @@
 """On-disk cache of per-segment counts, so that a repeated run costs a fraction of a cold one.
 
 An entry holds the counts of one tokenizer on one block of segments (see
-:func:`tokeff.counting.plan_blocks`). Its key is a sha256 over everything the counts depend on:
+:func:`tokeff.counting.kernel.plan_blocks`). Its key is a sha256 over everything the counts depend on:
 
 - the tokenizer fingerprint (vocabulary, merges, normaliser, backend name and version),
 - the segmenter signature (name, version, settings) or "none",
@@ -20,7 +20,7 @@ Location: ``cache=PATH``, else ``$TOKEFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/tok
 
 >>> import tokeff
 >>> res = tokeff.measure("udhr", ["cl100k_base"], cache=True)  # doctest: +SKIP
->>> tokeff.cache.info()["entries"]  # doctest: +SKIP
+>>> tokeff.counting.cache.info()["entries"]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -39,16 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from ._io import user_cache_dir
-from ._version import __version__
-from .counting import SEGMENT_FIELDS, Counts
-from .errors import TokeffError, UsageError
-from .segmenters import unavailable_reason
+from .._io import user_cache_dir
+from .._version import __version__
+from ..errors import TokeffError, UsageError
+from ..segmenters import unavailable_reason
+from .counts import SEGMENT_FIELDS, Counts, no_spans_reason
 
 __all__ = [
     "FORMAT_VERSION",
     "CountCache",
-    "add_command",
     "clear",
     "default_dir",
     "info",
@@ -245,11 +244,9 @@ class CountCache:
         # Reasons are rebuilt (they name the tokenizer and language of this run).
         na: dict[str, str] = {}
         if not meta["has_spans"]:
-            reason = f"tokenizer {tokenizer} gives no token offsets"
-            na["continued_words"] = reason
-            na["unk_rate"] = reason
+            na["spans"] = no_spans_reason(tokenizer)
         if arrays["words"] is None:
-            na["fertility"] = na["continued_words"] = unavailable_reason(lang)
+            na["words"] = unavailable_reason(lang)
         return Counts(tokenizer, lang, token_ids=arrays.pop("token_ids"),  # type: ignore[arg-type]
                       token_freqs=arrays.pop("token_freqs"),  # type: ignore[arg-type]
                       vocab_size=int(vocab_size), segmenter=meta["segmenter"], na_reasons=na,

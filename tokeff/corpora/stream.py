@@ -1,16 +1,18 @@
 """Corpora larger than memory: read aligned chunks from the files, keep only count arrays.
 
-:func:`open_stream` opens a corpus without loading it. A first pass over the files (bytes
+:func:`tokeff.corpora.open_stream` opens a corpus without loading it. A first pass over the files (bytes
 only, no Python loop per line) checks UTF-8, counts segments, checks alignment and computes the
 same content hash as :meth:`tokeff.Corpus.content_hash`; it also records where every chunk of
 ``chunk_size`` aligned segments starts in each file. Counting then reads one chunk at a time
 (:meth:`StreamingCorpus.iter_chunks`), counts it like an in-memory corpus, and keeps only the
 per-segment counts, each in the smallest signed integer type that holds it (16 bits for
-sentence-level text). Results are identical to loading the corpus whole.
+sentence-level text). Results are identical to loading the corpus whole. The first pass also
+keeps a digest of every chunk's text, and reading a chunk back checks it: a file that changes
+while it is measured is an error, never counted under the hash of the text it had before.
 
 A chunk is described by a small picklable :class:`Partition` (file names and byte ranges), so
 workers on other machines can read their own part of a corpus on shared storage
-(:mod:`tokeff.distributed`).
+(:mod:`tokeff.counting.dask_runner`).
 
 >>> import tokeff
 >>> res = tokeff.measure("flores200", ["cl100k_base"], chunk_size=100_000)  # doctest: +SKIP
@@ -22,6 +24,7 @@ import codecs
 import hashlib
 import json
 import os
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,18 +33,20 @@ from typing import Any
 
 import numpy as np
 
-from .corpora.model import Corpus
-from .errors import CorpusError, UsageError
-from .langs import resolve_lang
-from .tokenizers.base import NORMALIZATIONS
+from ..errors import CorpusError, UsageError
+from ..langs import resolve_lang
+from ..tokenizers.base import NORMALIZATIONS
+from .loaders import FLORES_SPLITS, _code_from_stem, flores_name, parse_jsonl_line
+from .model import ContentHasher, Corpus, segment_bytes
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
-    "CountsAccumulator",
     "Partition",
     "StreamingCorpus",
-    "count_stream",
-    "open_stream",
+    "from_corpus",
+    "open_flores_dir",
+    "open_jsonl",
+    "open_txt_dir",
 ]
 
 #: Aligned segments per chunk when none is given (a few MB of text per language).
@@ -52,7 +57,7 @@ _READ = 1 << 22  # bytes read at a time by the first pass
 # -- reading pieces of files -------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Piece:
+class FilePiece:
     """Bytes ``[start, stop)`` of a one-segment-per-line file (``stop`` -1: to the end)."""
 
     path: str
@@ -84,9 +89,10 @@ class Partition:
     start: int
     stop: int
     kind: str  # "lines", "jsonl" or "memory"
-    pieces: tuple[tuple[str, tuple[Piece, ...]], ...] = ()  # per language (lines)
+    pieces: tuple[tuple[str, tuple[FilePiece, ...]], ...] = ()  # per language (lines)
     jsonl: tuple[str, int, int, tuple[tuple[str, str], ...]] | None = None  # path, a, b, keys
     segments: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "memory"
+    digests: tuple[tuple[str, str], ...] = ()  # per language: sha256 of its segment bytes
 
     @property
     def langs(self) -> list[str]:
@@ -115,10 +121,10 @@ class Partition:
                 raw = f.read(b - a)
             if a == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
-            for line in raw.decode("utf-8").replace("\r\n", "\n").split("\n"):
-                if not line.strip():
+            for i, line in enumerate(raw.decode("utf-8").replace("\r\n", "\n").split("\n")):
+                obj = parse_jsonl_line(path, i + 1, line)  # (the line within the chunk)
+                if obj is None:
                     continue
-                obj = json.loads(line)
                 for k, c in keys:
                     segs[c].append(obj[k])
         else:
@@ -132,6 +138,12 @@ class Partition:
                 raise CorpusError(f"corpus {self.name!r}: {lang} segments {self.start + 1}-"
                                   f"{self.stop} could not be read back ({len(v)} segments "
                                   f"instead of {n}); did the files change while measuring?")
+        for lang, digest in self.digests:
+            if _digest([s.encode("utf-8") for s in segs[lang]]) != digest:
+                raise CorpusError(
+                    f"corpus {self.name!r} changed while it was measured: {lang} segments "
+                    f"{self.start + 1}-{self.stop} differ from the text first read (and "
+                    f"hashed). Measure a copy that does not change during the run.")
         return Corpus(self.name, segs, split=self.split, normalization=self.normalization)
 
 
@@ -142,6 +154,7 @@ class _Scan:
     n: int = 0  # segments
     per_file: list[int] = field(default_factory=list)  # segments in each file
     cuts: list[tuple[int, int]] = field(default_factory=list)  # (file index, byte offset)
+    digests: list[str] = field(default_factory=list)  # per chunk (see _ChunkDigests)
 
 
 def _open(path: Path):
@@ -183,11 +196,41 @@ def _decode(path: Path, data: bytes, offset: int, lines_before: int) -> str:
             f"-t UTF-8).") from None
 
 
-def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: Any,
-                   last: bool = False) -> None:
+def _digest(encoded: Sequence[bytes]) -> str:
+    return hashlib.sha256(segment_bytes(encoded)).hexdigest()
+
+
+class _ChunkDigests:
+    """sha256 of each chunk's segment bytes, fed segment lists in order."""
+
+    def __init__(self, chunk_size: int):
+        self.cs = chunk_size
+        self.done: list[str] = []
+        self._h = hashlib.sha256()
+        self._n = 0
+
+    def add(self, encoded: Sequence[bytes]) -> None:
+        i = 0
+        while i < len(encoded):
+            take = min(self.cs - self._n, len(encoded) - i)
+            self._h.update(segment_bytes(encoded[i:i + take]))
+            self._n += take
+            i += take
+            if self._n == self.cs:
+                self.done.append(self._h.hexdigest())
+                self._h, self._n = hashlib.sha256(), 0
+
+    def finish(self) -> list[str]:
+        if self._n:
+            self.done.append(self._h.hexdigest())
+            self._h, self._n = hashlib.sha256(), 0
+        return self.done
+
+
+def _hash_segments(hasher: ContentHasher, chunks: _ChunkDigests, complete: bytes, text: str,
+                   normalization: Any, last: bool = False) -> None:
     """Feed the content-hash bytes of complete lines (each ending in LF; ``last``: one final
-    line without LF): every segment as an 8-byte little-endian length and its UTF-8 bytes (as
-    :meth:`Corpus.content_hash`)."""
+    line without LF) to the corpus hash and the chunk digests."""
     if normalization == "none":
         data = complete.replace(b"\r\n", b"\n")
     else:
@@ -196,10 +239,11 @@ def _hash_segments(hasher: Any, complete: bytes, text: str, normalization: Any,
     lines = data.split(b"\n")
     if not last:
         lines.pop()  # data ends with a newline
-    hasher.update(b"".join([len(x).to_bytes(8, "little") + x for x in lines]))
+    hasher.segments(lines)
+    chunks.add(lines)
 
 
-def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: Any,
+def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
                 normalization: str, lang: str) -> _Scan:
     """Count the segments of a language stored in ``files`` (one after the other), validate
     UTF-8, feed its content-hash bytes to ``hasher`` and note where every chunk starts.
@@ -210,9 +254,8 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: Any,
     scan = _Scan()
     scan.per_file = [_count_lines(p) for p in files]
     total = sum(scan.per_file)
-    # The hash of a language starts with its number of items (the code, then the segments).
-    hasher.update((total + 1).to_bytes(8, "little"))
-    hasher.update(len(lang.encode()).to_bytes(8, "little") + lang.encode())
+    hasher.language(lang, total)
+    chunks = _ChunkDigests(chunk_size)
     cs = chunk_size
     for fi, path in enumerate(files):
         with _open(path) as f:
@@ -240,18 +283,19 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: Any,
                 first = scan.n + 1
                 for g in range(-(-first // cs) * cs, first + len(nl), cs):
                     scan.cuts.append((fi, pos + int(nl[g - first]) + 1))
-                _hash_segments(hasher, complete, text, normalization)
+                _hash_segments(hasher, chunks, complete, text, normalization)
                 scan.n += len(nl)
                 lines_before += len(nl)
                 pos += len(complete)
             if carry:  # a last line without a newline
                 text = _decode(path, carry, pos, lines_before)
-                _hash_segments(hasher, carry, text, normalization, last=True)
+                _hash_segments(hasher, chunks, carry, text, normalization, last=True)
                 scan.n += 1
             elif scan.cuts and scan.cuts[-1] == (fi, size):
                 scan.cuts.pop()  # nothing follows the final newline
     if scan.n != total:
         raise CorpusError(f"{', '.join(map(str, files))} changed while being read")
+    scan.digests = chunks.finish()
     return scan
 
 
@@ -299,6 +343,15 @@ class StreamingCorpus:
         self.chunk_size = chunk_size
         self._reopen = reopen
         self.segments = _LangKeys(self._langs, name)
+
+    def rechunk(self, chunk_size: int) -> StreamingCorpus:
+        """The same corpus in chunks of ``chunk_size`` segments (files are scanned again)."""
+        if chunk_size == self.chunk_size:
+            return self
+        if self._reopen is None:
+            raise UsageError(f"corpus {self.name!r} cannot be re-chunked")
+        return self._reopen(langs=self.langs, normalization=self.normalization,
+                            chunk_size=chunk_size)
 
     def __repr__(self) -> str:
         return (f"<StreamingCorpus {self.name!r} {len(self._langs)} languages x {self._n} "
@@ -380,10 +433,11 @@ def _lines_partitions(name: str, split: str, normalization: str, files: dict[str
                 stop = ob if fi == fb else -1
                 if start == stop:
                     continue
-                pieces.append(Piece(str(paths[fi]), start, stop))
+                pieces.append(FilePiece(str(paths[fi]), start, stop))
             per_lang.append((lang, tuple(pieces)))
         parts.append(Partition(name, split, normalization, k * chunk_size,
-                               min(n, (k + 1) * chunk_size), "lines", pieces=tuple(per_lang)))
+                               min(n, (k + 1) * chunk_size), "lines", pieces=tuple(per_lang),
+                               digests=tuple((lang, scans[lang].digests[k]) for lang in files)))
     return parts
 
 
@@ -392,7 +446,7 @@ def _open_lines(name: str, files: dict[str, list[Path]], *, split: str, normaliz
     _check_norm(normalization)
     _check_aligned(name, {lang: [_count_lines(p) for p in paths] for lang, paths in files.items()},
                    files, split)
-    h = hashlib.sha256()
+    h = ContentHasher()
     scans: dict[str, _Scan] = {}
     for lang, paths in files.items():
         scans[lang] = _scan_lines(paths, chunk_size, h, normalization, lang)
@@ -407,8 +461,6 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
                     normalization: str = "none",
                     chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
     """Stream a FLORES-style directory (``dev/<code>.dev``, ``devtest/<code>.devtest``)."""
-    from .corpora.loaders import FLORES_SPLITS, _code_from_stem
-
     root = Path(path)
     if split not in FLORES_SPLITS:
         raise UsageError(f"split must be one of {', '.join(FLORES_SPLITS)}, not {split!r}")
@@ -429,7 +481,7 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
                 raise CorpusError(f"{root}: {code} has no {part}/{code}.{part} file, so it "
                                   f"cannot be measured on split {split!r}")
     files = _order(files, langs, str(root))
-    nm = name or f"flores:{root.name}"
+    nm = name or flores_name(root)
 
     def reopen(**kw):
         return open_flores_dir(root, split=split, name=nm, **kw)
@@ -442,8 +494,6 @@ def open_txt_dir(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                  name: str | None = None, normalization: str = "none",
                  chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
     """Stream a directory of ``<code>.txt`` files (one segment per line)."""
-    from .corpora.loaders import _code_from_stem
-
     root = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     files: dict[str, list[Path]] = {}
@@ -482,66 +532,87 @@ def _order(found: dict[str, Any], langs: Sequence[str] | None, where: str) -> di
 def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                name: str | None = None, split: str = "all", normalization: str = "none",
                chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
-    """Stream JSONL with one object per aligned segment (one pass per language for the hash)."""
-    from .corpora.loaders import parse_jsonl_line
-
+    """Stream JSONL with one object per aligned segment. The first pass parses each line once;
+    the content hash (language by language) is fed from per-language spool files, so memory
+    stays flat."""
     _check_norm(normalization)
     p = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     keys: list[tuple[str, str]] | None = None
+    sel: list[tuple[str, str]] = []
+    spools: dict[str, Any] = {}
+    digests: dict[str, _ChunkDigests] = {}
     cuts: list[int] = []
     n = 0
-    with _open(p) as f:
-        offset = 0
-        for lineno, raw in enumerate(f, 1):
-            start = offset
-            offset += len(raw)
-            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
-            line = _decode(p, raw, start, lineno - 1)
-            obj = parse_jsonl_line(p, lineno, line)
-            if obj is None:
-                continue
-            these = [k for k in obj if k != "id" and not k.startswith("_")]
-            if keys is None:
-                keys = []
-                for k in these:
-                    try:
-                        keys.append((k, resolve_lang(k)))
-                    except UsageError as e:
-                        raise CorpusError(f"{p}, line {lineno}: key {k!r}: {e}") from None
-            elif set(these) != {k for k, _ in keys}:
-                a, b = {k for k, _ in keys}, set(these)
-                raise CorpusError(f"{p}, line {lineno}: not aligned with line 1: "
-                                  + (f"missing {sorted(a - b)}" if a - b else "")
-                                  + (" " if a - b and b - a else "")
-                                  + (f"extra {sorted(b - a)}" if b - a else ""))
-            for k, c in keys:
-                if (wanted is None or c in wanted) and not isinstance(obj[k], str):
-                    raise CorpusError(f"{p}, line {lineno}: {k} is "
-                                      f"{type(obj[k]).__name__}, expected a string")
-            if n % chunk_size == 0:
-                cuts.append(start)
-            n += 1
-        end = offset
-    if keys is None:
-        raise CorpusError(f"{p} is empty: expected one JSON object per aligned segment")
-    chosen = _order({c: k for k, c in keys if wanted is None or c in wanted}, langs, str(p))
-    sel = tuple((k, c) for c, k in chosen.items())
-    nm = name or p.stem
+    form: Any = normalization
+    try:
+        with _open(p) as f:
+            offset = 0
+            for lineno, raw in enumerate(f, 1):
+                start = offset
+                offset += len(raw)
+                if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+                line = _decode(p, raw, start, lineno - 1)
+                obj = parse_jsonl_line(p, lineno, line)
+                if obj is None:
+                    continue
+                these = [k for k in obj if k != "id" and not k.startswith("_")]
+                if keys is None:
+                    keys = []
+                    for k in these:
+                        try:
+                            keys.append((k, resolve_lang(k)))
+                        except UsageError as e:
+                            raise CorpusError(f"{p}, line {lineno}: key {k!r}: {e}") from None
+                    chosen = _order({c: k for k, c in keys if wanted is None or c in wanted},
+                                    langs, str(p))
+                    sel = [(k, c) for c, k in chosen.items()]
+                    for _, c in sel:
+                        spools[c] = tempfile.TemporaryFile()
+                        digests[c] = _ChunkDigests(chunk_size)
+                elif set(these) != {k for k, _ in keys}:
+                    a, b = {k for k, _ in keys}, set(these)
+                    raise CorpusError(f"{p}, line {lineno}: not aligned with line 1: "
+                                      + (f"missing {sorted(a - b)}" if a - b else "")
+                                      + (" " if a - b and b - a else "")
+                                      + (f"extra {sorted(b - a)}" if b - a else ""))
+                for k, c in sel:
+                    v = obj[k]
+                    if not isinstance(v, str):
+                        raise CorpusError(f"{p}, line {lineno}: {k} is {type(v).__name__}, "
+                                          f"expected a string")
+                    if normalization != "none":
+                        v = unicodedata.normalize(form, v)
+                    enc = [v.encode("utf-8")]
+                    spools[c].write(segment_bytes(enc))
+                    digests[c].add(enc)
+                if n % chunk_size == 0:
+                    cuts.append(start)
+                n += 1
+            end = offset
+        if keys is None:
+            raise CorpusError(f"{p} is empty: expected one JSON object per aligned segment")
+        nm = name or p.stem
+        if n == 0:
+            raise CorpusError(f"corpus {nm!r} is empty: its languages have no segments")
+        h = ContentHasher()
+        for _, c in sel:  # the content hash goes language by language
+            h.language(c, n)
+            sp = spools[c]
+            sp.seek(0)
+            while block := sp.read(_READ):
+                h.feed(block)
+    finally:
+        for sp in spools.values():
+            sp.close()
+    chunk_digests = {c: d.finish() for c, d in digests.items()}
+    keyt = tuple(sel)
     parts = [Partition(nm, split, normalization, i * chunk_size, min(n, (i + 1) * chunk_size),
                        "jsonl", jsonl=(str(p), a, cuts[i + 1] if i + 1 < len(cuts) else end,
-                                       sel))
+                                       keyt),
+                       digests=tuple((c, chunk_digests[c][i]) for _, c in sel))
              for i, a in enumerate(cuts)]
-    if n == 0:
-        raise CorpusError(f"corpus {nm!r} is empty: its languages have no segments")
-    h = hashlib.sha256()
-    for k, c in sel:  # the content hash goes language by language
-        h.update((n + 1).to_bytes(8, "little"))
-        h.update(len(c.encode()).to_bytes(8, "little") + c.encode())
-        for part in parts:
-            h.update(b"".join([len(x).to_bytes(8, "little") + x for x in
-                               (s.encode("utf-8") for s in part.load().segments[c])]))
 
     def reopen(**kw):
         return open_jsonl(p, name=nm, split=split, **kw)
@@ -565,190 +636,3 @@ def from_corpus(corpus: Corpus, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Streami
                          split=corpus.split, normalization=corpus.normalization,
                          chunk_size=chunk_size, reopen=reopen)
     return sc
-
-
-def open_stream(spec: Any, *, split: str | None = None, langs: Sequence[str] | None = None,
-                normalization: str = "none", chunk_size: int | None = None) -> StreamingCorpus:
-    """Open a corpus for streaming: a path (FLORES-style or ``<code>.txt`` directory, JSONL),
-    the named ``flores200`` or ``udhr``, a :class:`StreamingCorpus` or an in-memory
-    :class:`Corpus`; other named corpora and TSV/CSV files are loaded, then chunked."""
-    from .corpora import loaders
-
-    cs = int(chunk_size) if chunk_size is not None else (
-        spec.chunk_size if isinstance(spec, StreamingCorpus) else DEFAULT_CHUNK_SIZE)
-    if cs < 1:
-        raise UsageError(f"chunk_size must be a positive number of segments, not {chunk_size}")
-    if isinstance(spec, StreamingCorpus):
-        sc = spec.select(langs, normalization=normalization)
-        if sc.chunk_size != cs and sc._reopen is not None:
-            sc = sc._reopen(langs=sc.langs, normalization=sc.normalization, chunk_size=cs)
-        return sc
-    if isinstance(spec, Corpus):
-        return from_corpus(spec.select(langs, normalization=normalization), cs)
-    spec = spec or loaders.DEFAULT_CORPUS
-    base, sep, sp = str(spec).partition(":")
-    if sep and base in loaders.CORPORA and not Path(spec).exists():
-        if split and split != sp:
-            raise UsageError(f"corpus {spec!r} names split {sp!r} but split={split!r} was given")
-        split, spec = sp, base
-    kw: dict[str, Any] = {"langs": langs, "normalization": normalization, "chunk_size": cs}
-    if spec == "flores200" and not Path(spec).exists():
-        d = loaders.flores_dir()
-        if d is None or not d.is_dir():
-            loaders._load_flores200()  # raises the loader's explanation
-        assert d is not None
-        return open_flores_dir(d, split=split or "dev+devtest", name="flores200", **kw)
-    if spec == "udhr" and not Path(spec).exists():
-        sp = split or "articles"
-        if sp not in loaders.UDHR_SPLITS:
-            raise UsageError(f"the udhr corpus has splits {', '.join(loaders.UDHR_SPLITS)}, "
-                             f"not {sp!r}")
-        return open_jsonl(loaders.embedded_dir("udhr") / f"{sp}.jsonl", name="udhr", split=sp,
-                          **kw)
-    p = Path(spec)
-    if spec in loaders.CORPORA and not p.exists():
-        return from_corpus(loaders.load_corpus(spec, split=split, langs=langs,
-                                               normalization=normalization), cs)
-    if p.is_dir():
-        if (p / "dev").is_dir() or (p / "devtest").is_dir():
-            return open_flores_dir(p, split=split or "dev+devtest", **kw)
-        if split is not None:
-            raise UsageError(f"--split applies to FLORES-style directories; {p} is not one")
-        return open_txt_dir(p, **kw)
-    if p.suffix.lower() in (".jsonl", ".ndjson") and p.is_file():
-        if split is not None:
-            raise UsageError(f"--split does not apply to the file {p}")
-        return open_jsonl(p, **kw)
-    return from_corpus(loaders.load_corpus(spec, split=split, langs=langs,
-                                           normalization=normalization), cs)
-
-
-# -- counting a stream -------------------------------------------------------------------------
-
-_LANG_FIELDS = ("chars", "bytes", "words")
-_TOK_FIELDS = ("tokens", "byte_fallback", "continued", "unk_chars")
-
-
-class _Column:
-    """A preallocated per-segment array that widens its integer type only when needed."""
-
-    def __init__(self, n: int):
-        self.a = np.zeros(n, dtype=np.int16)
-        self.none = False
-
-    def put(self, start: int, values: np.ndarray | None) -> None:
-        if values is None:
-            self.none = True
-            return
-        if len(values):
-            lo, hi = int(values.min()), int(values.max())
-            info = np.iinfo(self.a.dtype)
-            if lo < info.min or hi > info.max:
-                wide = np.int32 if max(-lo, hi) <= np.iinfo(np.int32).max else np.int64
-                self.a = self.a.astype(wide)
-        self.a[start:start + len(values)] = values
-
-    def value(self) -> np.ndarray | None:
-        return None if self.none else self.a
-
-
-class CountsAccumulator:
-    """Per-segment counts of a whole stream, filled chunk by chunk in compact arrays.
-
-    Per-language arrays (chars, bytes, words) are held once and shared by every tokenizer;
-    token frequencies are merged as (id, count) pairs.
-    """
-
-    def __init__(self, n: int, tokenizers: Sequence[Any], langs: Sequence[str]):
-        self.n = n
-        self.names = [t.name for t in tokenizers]
-        self.langs = list(langs)
-        self.lang_cols = {(lang, f): _Column(n) for lang in langs for f in _LANG_FIELDS}
-        self.tok_cols = {(name, lang, f): _Column(n) for name in self.names for lang in langs
-                         for f in _TOK_FIELDS}
-        self.ids: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.meta: dict[tuple[str, str], tuple[int, str | None, dict[str, str]]] = {}
-        self.filled = 0
-
-    def add(self, start: int, counts: Mapping[tuple[str, str], Any]) -> None:
-        from .counting import Counts, merge_id_freqs
-
-        size = None
-        for lang in self.langs:
-            ref: Counts | None = None
-            for name in self.names:
-                c = counts[(name, lang)]
-                size = c.n_segments
-                if ref is None:
-                    ref = c
-                    for f in _LANG_FIELDS:
-                        self.lang_cols[(lang, f)].put(start, getattr(c, f))
-                else:
-                    for f in _LANG_FIELDS:
-                        a, b = getattr(c, f), getattr(ref, f)
-                        if (a is None) != (b is None) or (a is not None and
-                                                          not np.array_equal(a, b)):
-                            raise RuntimeError(f"{f} of {lang} differ between tokenizers "
-                                               f"{ref.tokenizer} and {name} (a bug)")
-                for f in _TOK_FIELDS:
-                    self.tok_cols[(name, lang, f)].put(start, getattr(c, f))
-                prev = self.ids.get((name, lang))
-                if prev is None:
-                    self.ids[(name, lang)] = (c.token_ids, c.token_freqs)
-                else:
-                    self.ids[(name, lang)] = merge_id_freqs([prev[0], c.token_ids],
-                                                            [prev[1], c.token_freqs])
-                if (name, lang) not in self.meta:
-                    self.meta[(name, lang)] = (c.vocab_size, c.segmenter, dict(c.na_reasons))
-                else:
-                    _, seg, na = self.meta[(name, lang)]
-                    if seg != c.segmenter:
-                        raise RuntimeError(f"segmenter of {lang} changed while streaming")
-                    na.update({k: v for k, v in c.na_reasons.items() if k not in na})
-        self.filled += size or 0
-
-    def result(self) -> dict[tuple[str, str], Any]:
-        from .counting import Counts
-
-        if self.filled != self.n:
-            raise RuntimeError(f"streamed {self.filled} segments, expected {self.n}")
-        out: dict[tuple[str, str], Counts] = {}
-        for name in self.names:
-            for lang in self.langs:
-                vs, seg, na = self.meta[(name, lang)]
-                uids, fr = self.ids[(name, lang)]
-                kw: dict[str, Any] = {f: self.lang_cols[(lang, f)].value()
-                                      for f in _LANG_FIELDS}
-                kw.update({f: self.tok_cols[(name, lang, f)].value() for f in _TOK_FIELDS})
-                out[(name, lang)] = Counts(name, lang, token_ids=uids.astype(np.int64),
-                                           token_freqs=fr.astype(np.int64), vocab_size=vs,
-                                           segmenter=seg, na_reasons=na, **kw)
-        return out
-
-
-def count_stream(stream: StreamingCorpus, tokenizers: Sequence[Any],
-                 segmenters: dict[str, str | None], *, spans: bool = True,
-                 workers: int | None = None, progress: Callable[[str], None] | None = None,
-                 cache: Any = None, executor: Any = None,
-                 words: bool = True) -> dict[tuple[str, str], Any]:
-    """Count a streamed corpus chunk by chunk (or partition by partition on a Dask cluster)."""
-    from .counting import count_all
-    from .parallel import get_runner
-
-    runner: Any = get_runner(executor, workers)
-    if getattr(runner, "distributed", False):
-        return runner.count_partitions(stream, tokenizers, segmenters, spans=spans,
-                                       progress=progress, cache=cache, words=words)
-    acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
-    for part in stream.partitions:
-        chunk = part.load()
-        acc.add(part.start, count_all(chunk, tokenizers, segmenters, spans=spans,
-                                      workers=workers, cache=cache, executor=runner,
-                                      words=words))
-        del chunk
-    out = acc.result()
-    if progress:
-        for t in tokenizers:
-            for lang in stream.langs:
-                progress(f"{t.name} {lang}")
-    return out

@@ -1,0 +1,132 @@
+"""The counting plan: one options object decides where counting runs and where counts live.
+
+:class:`CountPlan` holds every option that changes *how* counts are made, never *what* they
+are: the runner (serial, threads, processes, any ``concurrent.futures.Executor``, Dask) and the
+storage (in memory, streamed chunk by chunk, the on-disk cache). :meth:`CountPlan.run` is the
+only entry point; it resolves the runner and the cache once, then counts an in-memory corpus
+block by block (:mod:`tokeff.counting.blocks`), a streamed corpus chunk by chunk into compact
+arrays (:mod:`tokeff.counting.stream`), or a streamed corpus partition by partition on a Dask
+cluster. Whatever the plan, the counts are the same, bit for bit.
+
+>>> from tokeff import Corpus, get_tokenizer
+>>> corpus = Corpus.from_dict("demo", {"en": ["Hello world."], "fr": ["Bonjour le monde."]})
+>>> counts = CountPlan(words=False, executor="serial").run(
+...     corpus, [get_tokenizer("cl100k_base")], {})
+>>> int(counts[("cl100k_base", "fra_Latn")].tokens.sum())
+5
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from ..corpora.model import Corpus
+from ..corpora.stream import StreamingCorpus
+from ..errors import UsageError
+from ..tokenizers.base import Tokenizer
+from .blocks import count_corpus
+from .cache import CountCache, resolve_cache
+from .counts import Counts
+from .dask_runner import DaskRunner
+from .runners import EXECUTORS, ExecutorRunner, ProcessRunner, SerialRunner, ThreadRunner
+from .stream import CountsAccumulator
+
+__all__ = ["CountPlan", "count_all", "get_runner"]
+
+
+def get_runner(executor: Any = None, workers: int | None = None, *,
+               scheduler: str | None = None) -> Any:
+    """A runner for ``executor``: None/"threads", "processes", "serial", "dask" (the running
+    Dask client, the cluster at ``scheduler``, or else a new local cluster of ``workers``
+    processes), a :class:`concurrent.futures.Executor`, a Dask ``distributed.Client``, or an
+    object with a ``run(jobs, tokenizers, spans)`` method."""
+    if scheduler is not None and executor not in (None, "dask"):
+        raise UsageError(f"a Dask scheduler address needs executor 'dask', not {executor!r}")
+    if executor == "dask" or scheduler is not None:
+        return DaskRunner(None, scheduler=scheduler, local_workers=workers or 2)
+    if executor is None or executor == "threads":
+        return ThreadRunner(workers)
+    if executor == "serial":
+        return SerialRunner()
+    if executor == "processes":
+        return ProcessRunner(workers)
+    if isinstance(executor, Executor):
+        return ExecutorRunner(executor)
+    if type(executor).__module__.startswith("distributed"):
+        return DaskRunner(executor)
+    if hasattr(executor, "run"):
+        return executor
+    raise UsageError(f"executor must be one of {', '.join(EXECUTORS)}, 'dask', a "
+                     f"concurrent.futures.Executor or a dask.distributed.Client, "
+                     f"not {executor!r}")
+
+
+@dataclass
+class CountPlan:
+    """How to count (see the module docstring); none of these options changes a number.
+
+    ``spans``: ask the tokenizers for token offsets (continued words, UNK rate); ``words``:
+    segment words (fertility, continued words); ``cache``: True, a directory, a
+    :class:`~tokeff.counting.cache.CountCache`, or None for ``$TOKEFF_CACHE``; ``executor`` and
+    ``workers``: the runner (:func:`get_runner`); ``scheduler``: a Dask scheduler address;
+    ``block_size``: segments per block; ``progress``: called with ``"<tokenizer> <lang>"`` as
+    each tokenizer x language is done.
+    """
+
+    spans: bool = True
+    words: bool = True
+    workers: int | None = None
+    executor: Any = None
+    scheduler: str | None = None
+    cache: CountCache | bool | str | os.PathLike | None = None
+    block_size: int | None = None
+    progress: Callable[[str], None] | None = None
+
+    def run(self, corpus: Corpus | StreamingCorpus, tokenizers: Sequence[Tokenizer],
+            segmenters: dict[str, str | None]) -> dict[tuple[str, str], Counts]:
+        """Counts of every tokenizer on every language of ``corpus``, keyed by
+        ``(tokenizer name, language)``."""
+        store = resolve_cache(self.cache)
+        runner = get_runner(self.executor, self.workers, scheduler=self.scheduler)
+        try:
+            if isinstance(corpus, StreamingCorpus):
+                return self._run_stream(corpus, list(tokenizers), segmenters, runner, store)
+            return count_corpus(corpus, tokenizers, segmenters, runner=runner, store=store,
+                                spans=self.spans, words=self.words,
+                                block_size=self.block_size, progress=self.progress)
+        finally:
+            close = getattr(runner, "close", None)
+            if close is not None and runner is not self.executor:
+                close()
+
+    def _run_stream(self, stream: StreamingCorpus, tokenizers: list[Tokenizer],
+                    segmenters: dict[str, str | None], runner: Any,
+                    store: CountCache | None) -> dict[tuple[str, str], Counts]:
+        if getattr(runner, "distributed", False):
+            out = runner.count_partitions(stream, tokenizers, segmenters, spans=self.spans,
+                                          store=store, words=self.words)
+        else:
+            acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
+            for part in stream.partitions:
+                chunk = part.load()
+                acc.add(part.start, count_corpus(chunk, tokenizers, segmenters, runner=runner,
+                                                 store=store, spans=self.spans,
+                                                 words=self.words, block_size=self.block_size))
+                del chunk
+            out = acc.result()
+        if self.progress:
+            for t in tokenizers:
+                for lang in stream.langs:
+                    self.progress(f"{t.name} {lang}")
+        return out
+
+
+def count_all(corpus: Corpus | StreamingCorpus, tokenizers: Sequence[Tokenizer],
+              segmenters: dict[str, str | None], **options: Any) -> dict[tuple[str, str], Counts]:
+    """``CountPlan(**options).run(corpus, tokenizers, segmenters)`` (the options are the fields
+    of :class:`CountPlan`)."""
+    return CountPlan(**options).run(corpus, tokenizers, segmenters)
