@@ -64,6 +64,21 @@ def test_unk_rate_from_counts_when_the_metric_was_not_asked(unk_results):
         [d for d in diagnose(unk_results) if d.kind == "unk"][0].values))
 
 
+def test_unk_share_of_tokens_without_offsets():
+    c = tokeff.Corpus.from_dict("demo", SEGMENTS)
+    tok = fx.tiny_spm(False)
+    res = tokeff.measure(c, [tok], metrics=["parity"], bootstrap=0)  # no token offsets
+    assert res.counts[("tiny-spm", "jpn_Jpan")].unk_chars is None
+    (unk,) = [d for d in diagnose(res, tokenizers=[tok]) if d.kind == "unk"]
+    counts = res.counts[("tiny-spm", "jpn_Jpan")]
+    n_unk = counts.token_freqs[counts.token_ids == tok.unk_id].sum()
+    assert dict(unk.values)["jpn_Jpan"] == pytest.approx(n_unk / counts.tokens.sum())
+    assert "of the tokens on jpn_Jpan" in unk.message
+    # The UNK id recorded with the results does the same without the tokenizer object.
+    res.meta["tokenizers"]["tiny-spm"]["unk_id"] = tok.unk_id
+    assert diagnose(res) == diagnose(res, tokenizers=[tok])
+
+
 def test_threshold_is_strict(unk_results):
     rows = []
     for r in unk_results.filter(tokenizer="tiny-spm").rows:

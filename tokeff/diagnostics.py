@@ -11,7 +11,10 @@ Kinds and thresholds:
 ========================  ========================================================================
 ``unk``                   UNK tokens cover more than :data:`UNK_THRESHOLD` (1 %) of a language's
                           characters: the tokenizer cannot represent that text, so its token
-                          counts (and parity, fertility, ...) understate the cost.
+                          counts (and parity, fertility, ...) understate the cost. Without token
+                          offsets (no ``unk_rate``/``continued_words`` measured), UNK tokens as a
+                          share of all tokens, when the tokenizer's UNK id is known
+                          (``meta["tokenizers"][name]["unk_id"]`` or the tokenizer objects).
 ``byte_fallback``         more than :data:`BYTE_FALLBACK_THRESHOLD` (50 %) of a language's tokens
                           are byte tokens or byte pieces that are not UTF-8 on their own: the
                           counts are valid, but the vocabulary barely covers the script.
@@ -132,9 +135,39 @@ def _shares(results: Results, metric: str, num: str, den: str) -> dict[tuple[str
     return out
 
 
-def _rate_warnings(results: Results) -> list[Diagnostic]:
+def _unk_ids(results: Results, tokenizers: Iterable[Any]) -> dict[str, int]:
+    """The UNK id of each measured tokenizer that has one: from ``meta["tokenizers"]`` when
+    recorded there, else from the tokenizer objects given."""
+    out: dict[str, int] = {}
+    for name, info in (results.meta.get("tokenizers") or {}).items():
+        if isinstance(info, Mapping) and info.get("unk_id") is not None:
+            out[name] = int(info["unk_id"])
+    for t in tokenizers:
+        name, unk = getattr(t, "name", None), getattr(t, "unk_id", None)
+        if name is not None and unk is not None:
+            out.setdefault(str(name), int(unk))
+    return out
+
+
+def _unk_token_shares(results: Results, unk_ids: Mapping[str, int]
+                      ) -> dict[tuple[str, str], float]:
+    """The share of tokens that are the UNK token, from the token-id frequencies every count
+    keeps (used where the UNK share of characters is unknown: no token offsets)."""
+    out: dict[tuple[str, str], float] = {}
+    for (t, la), c in (results.counts or {}).items():
+        if t not in unk_ids:
+            continue
+        total = float(c.tokens.sum())
+        hit = c.token_freqs[c.token_ids == unk_ids[t]]
+        if total > 0:
+            out[(t, la)] = float(hit.sum()) / total
+    return out
+
+
+def _rate_warnings(results: Results, tokenizers: Iterable[Any] = ()) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     unk = _shares(results, "unk_rate", "unk_chars", "chars")
+    unk_tokens = _unk_token_shares(results, _unk_ids(results, tokenizers))
     bf = _shares(results, "byte_fallback_rate", "byte_fallback", "tokens")
     langs = results.langs
     for t in results.tokenizers:
@@ -142,9 +175,17 @@ def _rate_warnings(results: Results) -> list[Diagnostic]:
                 if (t, la) in unk and unk[(t, la)] > UNK_THRESHOLD]
         if high:
             shares = ", ".join(f"{_pct(v)} of {la}" for la, v in high)
+            what = "the characters"
+        else:  # no token offsets: how many of the tokens are UNK
+            high = [(la, unk_tokens[(t, la)]) for la in langs
+                    if (t, la) not in unk and unk_tokens.get((t, la), 0.0) > UNK_THRESHOLD]
+            shares = ", ".join(f"{_pct(v)} of the tokens on {la}" for la, v in high)
+            what = "the tokens"
+        if high:
+            verb = "cover" if what == "the characters" else "are"
             out.append(Diagnostic(
-                "unk", f"{t}: UNK tokens cover {shares} (share of the characters; warned "
-                       f"above {_pct(UNK_THRESHOLD)}). The tokenizer cannot represent that text, so "
+                "unk", f"{t}: UNK tokens {verb} {shares} (share of {what}; warned above "
+                       f"{_pct(UNK_THRESHOLD)}). The tokenizer cannot represent that text, so "
                        f"its token counts and every ratio built on them (parity, fertility) "
                        f"understate the cost there.",
                 tokenizer=t, langs=tuple(la for la, _ in high), values=tuple(high),
@@ -249,16 +290,19 @@ def _na_warnings(results: Results) -> list[Diagnostic]:
     return out
 
 
-def diagnose(results: Results, corpus: Any = None) -> list[Diagnostic]:
+def diagnose(results: Results, corpus: Any = None, *,
+             tokenizers: Iterable[Any] = ()) -> list[Diagnostic]:
     """Every warning about these results, most serious first (UNK, non-NFC text, byte
     fallback, missing segmenters, other unavailable values).
 
     ``corpus`` (the measured :class:`~tokeff.corpora.Corpus` or a mapping language ->
     segments) is read only to tell whether the text is in NFC when ``results.meta`` does not
-    say (``meta["non_nfc_langs"]``). Results read back from JSON without their counts keep the
+    say (``meta["non_nfc_langs"]``). ``tokenizers`` (the measured tokenizer objects) give
+    their UNK ids when ``meta["tokenizers"]`` does not record them: without token offsets the
+    UNK share is then counted in tokens. Results read back from JSON without their counts keep the
     warnings stored in ``meta["warnings"]`` that cannot be derived again.
     """
-    found = _rate_warnings(results) + _nfc_warning(results, corpus) + _na_warnings(results)
+    found = _rate_warnings(results, tokenizers) + _nfc_warning(results, corpus) + _na_warnings(results)
     seen = {(d.kind, d.tokenizer, d.langs) for d in found}
     for rec in results.meta.get("warnings") or ():
         try:
@@ -272,9 +316,10 @@ def diagnose(results: Results, corpus: Any = None) -> list[Diagnostic]:
     return sorted(found, key=lambda d: order.get(d.kind, len(KINDS)))
 
 
-def attach(results: Results, corpus: Any = None) -> list[Diagnostic]:
+def attach(results: Results, corpus: Any = None, *,
+           tokenizers: Iterable[Any] = ()) -> list[Diagnostic]:
     """:func:`diagnose` and store the warnings in ``results.meta["warnings"]`` (kept in JSON)."""
-    found = diagnose(results, corpus)
+    found = diagnose(results, corpus, tokenizers=tokenizers)
     results.meta["warnings"] = [d.to_record() for d in found]
     return found
 

@@ -248,7 +248,8 @@ def build_report(results: Results, *, corpus: Corpus | str | None = None,
     notes: list[str] = []
     corpus_name = results.meta.get("corpus") or results.rows[0].signature.corpus
     # The corpus text (when given as a Corpus) tells whether it is in NFC.
-    warnings = diagnose(results, corpus if hasattr(corpus, "segments") else None)
+    warnings = diagnose(results, corpus if hasattr(corpus, "segments") else None,
+                        tokenizers=tokenizers or ())
     rep = Report(results, title or f"tokeff report: {corpus_name}", metric,
                  findings(results, warnings), warnings=warnings,
                  generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
