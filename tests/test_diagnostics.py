@@ -61,7 +61,7 @@ def test_unk_rate_from_counts_when_the_metric_was_not_asked(unk_results):
     assert dict(unk.values)["jpn_Jpan"] == pytest.approx(counts.unk_chars.sum()
                                                          / counts.chars.sum())
     assert dict(unk.values) == pytest.approx(dict(
-        [d for d in diagnose(unk_results) if d.kind == "unk"][0].values))
+        next(d for d in diagnose(unk_results) if d.kind == "unk").values))
 
 
 def test_unk_share_of_tokens_without_offsets():

@@ -8,24 +8,23 @@ tables, and ``meta["warnings"]`` keeps them in JSON.
 
 Kinds and thresholds:
 
-========================  ========================================================================
-``unk``                   UNK tokens cover more than :data:`UNK_THRESHOLD` (1 %) of a language's
-                          characters: the tokenizer cannot represent that text, so its token
-                          counts (and parity, fertility, ...) understate the cost. Without token
-                          offsets (no ``unk_rate``/``continued_words`` measured), UNK tokens as a
-                          share of all tokens, when the tokenizer's UNK id is known
-                          (``meta["tokenizers"][name]["unk_id"]`` or the tokenizer objects).
-``byte_fallback``         more than :data:`BYTE_FALLBACK_THRESHOLD` (50 %) of a language's tokens
-                          are byte tokens or byte pieces that are not UTF-8 on their own: the
-                          counts are valid, but the vocabulary barely covers the script.
-``non_nfc``               the text of some languages is not in Unicode NFC while the measured
-                          tokenizers normalise differently (some compose it, some do not): the
-                          numbers on those languages compare the normalisation, not the
-                          vocabularies. Fix: ``--normalization NFC``.
-``segmenter``             a word metric is not available because the language's word segmenter
-                          is not installed (with the install command) or does not exist.
-``not_available``         any other value that is "not available", with its reason.
-========================  ========================================================================
+- ``unk``: UNK tokens cover more than :data:`UNK_THRESHOLD` (1 %) of a language's characters.
+  The tokenizer cannot represent that text, so its token counts (and parity, fertility, ...)
+  understate the cost. Without token offsets (neither ``unk_rate`` nor ``continued_words``
+  measured), UNK tokens as a share of all tokens, when the tokenizer's UNK id is known
+  (``meta["tokenizers"][name]["unk_id"]`` or the tokenizer objects).
+- ``non_nfc``: the text of some languages is not in Unicode NFC while the measured tokenizers
+  normalise differently (some compose it, some do not): on those languages the numbers compare
+  the normalisation, not the vocabularies. Fix: ``--normalization NFC``.
+- ``byte_fallback``: more than :data:`BYTE_FALLBACK_THRESHOLD` (50 %) of a language's tokens
+  are byte tokens or byte pieces that are not UTF-8 on their own. The counts are valid, but the
+  vocabulary barely covers the script.
+- ``segmenter``: a word metric is not available because the language's word segmenter is not
+  installed (the warning gives the install command) or does not exist.
+- ``not_available``: any other value that is "not available", with its reason.
+
+UNK and non-NFC warnings mark the values they are about (``!`` in text, ⚠ in HTML and
+markdown): those values are misleading as shown.
 
 >>> import tokeff
 >>> c = tokeff.Corpus.from_dict("t", {"eng_Latn": ["Tiếng Việt"],

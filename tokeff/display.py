@@ -37,8 +37,8 @@ __all__ = [
     "results_html",
     "results_text",
     "table",
-    "warnings_html",
     "tokenizer_info",
+    "warnings_html",
 ]
 
 #: English name and autonym of common languages (FLORES codes), for labels and tooltips.

@@ -1,5 +1,7 @@
-"""Reports: one self-contained HTML page (plots embedded as PNG data URIs, no external
-resources, so it opens offline) and a markdown twin, both from the same :class:`Results`.
+"""Reports: one self-contained HTML page (plots embedded as data URIs, no external resources,
+so it opens offline) and a markdown twin, both from the same :class:`Results`. Plots are SVG
+with their text kept as text, so the browser draws the labels with its own fonts (PNG with
+``figure_format="png"``).
 
 >>> from tokeff.report import write_report
 >>> write_report(res, "report.html", corpus=corpus, tokenizers=toks)  # doctest: +SKIP
@@ -57,19 +59,25 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+#: Formats a report's plots can be embedded in, with their media types.
+FIGURE_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
 @dataclass
 class Figure:
-    """One plot of a report: a title, a PNG and what it shows."""
+    """One plot of a report: a title, the image (SVG or PNG bytes) and what it shows."""
 
     key: str
     title: str
-    png: bytes
+    data: bytes
     caption: str = ""
+    format: str = "svg"
 
     def data_uri(self) -> str:
         import base64
 
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return (f"data:{FIGURE_FORMATS[self.format]};base64,"
+                + base64.b64encode(self.data).decode("ascii"))
 
 
 @dataclass
@@ -112,8 +120,10 @@ def _plot_langs(results: Results, metric: str) -> tuple[list[str] | None, str | 
 
 
 def _figures(results: Results, metric: str, notes: list[str],
-             progress: Callable[[str], None] | None) -> list[Figure]:
+             progress: Callable[[str], None] | None, fmt_: str = "svg") -> list[Figure]:
     from . import plots
+
+    draw = plots.figure_svg if fmt_ == "svg" else plots.figure_png
 
     figs: list[Figure] = []
     langs, note = _plot_langs(results, metric)
@@ -128,7 +138,7 @@ def _figures(results: Results, metric: str, notes: list[str],
         except UsageError as e:  # a plot that does not apply to these results
             notes.append(f"plot '{title}' left out: {e}")
             return
-        figs.append(Figure(key, title, plots.figure_png(fig), caption))  # type: ignore[arg-type]
+        figs.append(Figure(key, title, draw(fig), caption, fmt_))  # type: ignore[arg-type]
 
     pivot = results.meta.get("pivot")
     what = f"parity with {pivot}" if metric == "parity" else metric
@@ -232,16 +242,21 @@ def _disagreement(results: Results, corpus: Corpus | str | None,
 def build_report(results: Results, *, corpus: Corpus | str | None = None,
                  tokenizers: Sequence[Tokenizer] | None = None, title: str | None = None,
                  metric: str | None = None, plots: bool | None = None, drilldown: int = 3,
-                 progress: Callable[[str], None] | None = None) -> Report:
+                 progress: Callable[[str], None] | None = None,
+                 figure_format: str = "svg") -> Report:
     """Compute what a report shows.
 
     ``plots``: None draws them when matplotlib is installed (else the report says how to get
-    them), True requires matplotlib, False leaves them out. ``drilldown``: segments shown per
+    them), True requires matplotlib, False leaves them out. ``figure_format``: ``"svg"`` (text
+    as text: the browser renders the labels with its own fonts) or ``"png"``. ``drilldown``: segments shown per
     tokenizer in its most expensive language (needs the tokenizer objects and the corpus that
     were measured; 0 turns it off).
     """
     if not results.rows:
         raise UsageError("the results have no rows: nothing to report")
+    if figure_format not in FIGURE_FORMATS:
+        raise UsageError(f"figure_format must be one of {', '.join(FIGURE_FORMATS)}, not "
+                         f"{figure_format!r}")
     metric = metric or main_metric(results)
     if metric not in results.metrics:
         raise UsageError(f"no rows for metric {metric!r}; have {', '.join(results.metrics)}")
@@ -262,7 +277,7 @@ def build_report(results: Results, *, corpus: Corpus | str | None = None,
             notes.append('plots left out: matplotlib is not installed (pip install '
                          '"tokeff[plot]")')
         else:
-            rep.figures = _figures(results, metric, notes, progress)
+            rep.figures = _figures(results, metric, notes, progress, figure_format)
     if drilldown > 0 and tokenizers:
         if progress:
             progress("drill-down")
