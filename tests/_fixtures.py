@@ -23,13 +23,44 @@ def package_file(dist: str, rel: str) -> Path:
     return p
 
 
-def flores_path() -> Path:
-    env = os.environ.get("TOKEFF_FLORES200")
-    cand = Path(env) if env else REPO.parent / "shared" / "corpora" / "flores200"
+def shared_data(env: str, *rel: str) -> Path:
+    """Where a piece of the shared test data is: ``$ENV`` when set (and then only there: a
+    variable pointing elsewhere hides ../shared, which is how CI runs the suite without it),
+    else ``../shared/REL`` next to the repository."""
+    value = os.environ.get(env)
+    return Path(value) if value else REPO.parent.joinpath("shared", *rel)
+
+
+def flores_missing() -> str | None:
+    """Why FLORES-200 is not available (None when it is)."""
+    cand = shared_data("TOKEFF_FLORES200", "corpora", "flores200")
     if not (cand / "dev").is_dir() or not (cand / "devtest").is_dir():
-        pytest.skip(f"FLORES-200 not found at {cand} (set TOKEFF_FLORES200 to a directory "
-                    "holding dev/ and devtest/; it is not shipped with tokeff)")
-    return cand
+        return (f"FLORES-200 not found at {cand} (set TOKEFF_FLORES200 to a directory holding "
+                "dev/ and devtest/; it is not shipped with tokeff)")
+    return None
+
+
+def gguf_missing() -> str | None:
+    """Why the GGUF vocabularies are not available (None when they are)."""
+    cand = shared_data("TOKEFF_GGUF_DIR", "tokenizers", "gguf")
+    if not cand.is_dir() or not any(cand.glob("*.gguf")):
+        return (f"GGUF vocabularies not found at {cand} (set TOKEFF_GGUF_DIR to a directory "
+                "holding ggml-vocab-*.gguf files)")
+    return None
+
+
+def flores_path() -> Path:
+    why = flores_missing()
+    if why:
+        pytest.skip(why)
+    return shared_data("TOKEFF_FLORES200", "corpora", "flores200")
+
+
+def gguf_dir() -> Path:
+    why = gguf_missing()
+    if why:
+        pytest.skip(why)
+    return shared_data("TOKEFF_GGUF_DIR", "tokenizers", "gguf")
 
 
 @functools.lru_cache(maxsize=None)

@@ -7,6 +7,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from _fixtures import flores_missing, gguf_missing
+
+#: Markers of tests that need shared data, and why the data is missing (None: present).
+DATA_MARKERS = {"flores": flores_missing, "gguf": gguf_missing}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "gguf: needs the GGUF vocabularies (TOKEFF_GGUF_DIR or "
+                                       "../shared/tokenizers/gguf)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip every test marked ``flores`` (or ``gguf``) when that data is missing, with the
+    reason, before any fixture runs: a marked test cannot fail for want of the data, even one
+    that reaches it through the library (``load_corpus("flores200")``) rather than a fixture."""
+    why = {name: check() for name, check in DATA_MARKERS.items()}
+    for item in items:
+        for name, reason in why.items():
+            if reason and item.get_closest_marker(name) is not None:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 class CharTokenizer:

@@ -406,14 +406,14 @@ def test_origin_chart_groups_tokenizers(agg):
 
 
 def test_cjk_labels_and_fallback(agg, monkeypatch):
-    from tokeff import plots
+    from tokeff import plots, plotstyle
 
     res = results()
     if plots.cjk_font() is not None:
         labels = [t.get_text() for t in plots.heatmap(res).axes[0].get_xticklabels()]
         assert "zho_Hans 简体中文" in labels
-    monkeypatch.setattr(plots, "cjk_font", lambda: None)
-    monkeypatch.setattr(plots, "_warned_font", False)
+    monkeypatch.setattr(plotstyle, "font_for", lambda text: None)  # no font has the glyphs
+    monkeypatch.setattr(plotstyle, "_warned_font", False)
     with pytest.warns(UserWarning, match="CJK"):
         labels = [t.get_text() for t in plots.heatmap(res).axes[0].get_xticklabels()]
     assert "zho_Hans" in labels and "jpn_Jpan" in labels

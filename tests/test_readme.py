@@ -46,3 +46,26 @@ def test_readme_example_is_current(capsys):
     assert mask(m.group(2)) == mask(expected), (
         "README example is stale: rerun with TOKEFF_UPDATE_README=1 python -m pytest "
         "tests/test_readme.py")
+
+
+def test_quick_start_says_what_compare_prints(capsys):
+    """The quick start's counts are what `tokeff compare` (no arguments) measures, what the
+    catalogue lists and what the embedded corpus holds."""
+    import json
+
+    pytest.importorskip("tokeff.tokenizers.catalogue")
+    assert main(["list", "tokenizers", "--format", "json"]) == 0
+    catalogue = json.loads(capsys.readouterr().out)
+    if not all(e["available"] for e in catalogue if e["default"]):
+        pytest.skip("default tokenizers are not installed (pip install -e '.[test]')")
+    assert main(["compare", "--metrics", "tokens", "--bootstrap", "0", "--format", "json",
+                 "-q"]) == 0
+    meta = json.loads(capsys.readouterr().out)["meta"]
+    from tokeff import load_corpus
+
+    n_tok, n_lang = len(meta["tokenizers"]), len(meta["langs"])
+    text = README.read_text(encoding="utf-8")
+    quick = text.split("## Quick start", 1)[1].split("```sh", 1)[0]
+    counts = [int(n) for n in re.findall(r"\*\*(\d+)\*\*", quick)]
+    assert counts == [n_tok, n_lang, len(catalogue), len(load_corpus("udhr").langs)], quick
+    assert f"{n_tok} × {n_lang} numbers per metric" in quick

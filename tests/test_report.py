@@ -50,7 +50,7 @@ def test_html_report_is_well_formed_self_contained_and_has_the_numbers(built):
     # Self-contained: images are data URIs, nothing refers to the network or other files.
     imgs = [a for t, a in p.tags if t == "img"]
     assert len(imgs) == len(built.figures) >= 3
-    assert all(a["src"].startswith("data:image/png;base64,") for a in imgs)
+    assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in imgs)
     for t, a in p.tags:
         assert t not in ("script", "link", "iframe", "object")
         for k in ("src", "href"):
@@ -204,7 +204,7 @@ def test_cli_report_html(tmp_path, capsys):
     doc = out.read_text(encoding="utf-8")
     p = check_html(doc)
     assert "<title>Demo &lt;report&gt;</title>" in doc
-    assert "zho_Hans" in " ".join(p.text) and "data:image/png;base64," in doc
+    assert "zho_Hans" in " ".join(p.text) and "data:image/svg+xml;base64," in doc
     assert stat.S_IMODE(os.stat(out).st_mode) != 0o600
 
 

@@ -18,10 +18,14 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .diagnostics import Diagnostic, diagnose, marked_cells, text_lines
 from .errors import TokeffError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import Results, Row
+
+#: What marks a value that a warning under the table is about.
+WARN_MARK = "⚠"
 
 __all__ = [
     "Table",
@@ -34,6 +38,7 @@ __all__ = [
     "results_text",
     "table",
     "tokenizer_info",
+    "warnings_html",
 ]
 
 #: English name and autonym of common languages (FLORES codes), for labels and tooltips.
@@ -232,6 +237,17 @@ class _Grid:
     def has_ci(self) -> bool:
         return any(r.ci_low is not None for r in self.rows.values())
 
+    def warnings(self, given: Sequence[Diagnostic] | bool) -> list[Diagnostic]:
+        """The warnings about this table: ``given`` ones, or derived from the results (True),
+        or none (False); only those about its metric, tokenizers and languages."""
+        if given is False:
+            return []
+        found = diagnose(self.results) if given is True else list(given)
+        toks, langs = set(self.toks), set(self.langs)
+        return [d for d in found if d.applies_to(self.metric)
+                and (d.tokenizer is None or d.tokenizer in toks)
+                and (not d.langs or langs & set(d.langs))]
+
     def describe(self) -> str:
         if self.info is None:
             return self.metric
@@ -303,6 +319,9 @@ color:#111}
 .tokeff-tbl .tk-foot{color:#555;font-size:12px;margin-top:6px}
 .tokeff-tbl details{margin-top:4px}
 .tokeff-tbl code{font-size:11px;word-break:break-all}
+.tokeff-tbl .tk-warn{color:#b00020;font-weight:700}
+.tokeff-tbl ul.tk-warnings{margin:6px 0;padding-left:18px;color:#5c0011;font-size:12.5px}
+.tokeff-tbl ul.tk-warnings li{list-style:none;text-indent:-16px;margin:2px 0}
 .tokeff-tbl .tk-key span{display:inline-block;padding:0 6px;margin-right:2px;color:#111;
 border:1px solid #ccc}
 """
@@ -331,10 +350,16 @@ def _tok_header(results: Results, tok: str) -> str:
 
 
 def results_html(results: Results, metric: str | None = None, *, ci: bool = True,
-                 signatures: bool = True) -> str:
+                 signatures: bool = True,
+                 warnings: Sequence[Diagnostic] | bool = True,
+                 warning_list: bool = True) -> str:
     """HTML for one metric of the results (default: parity when present): a languages x
     tokenizers table with confidence intervals, the corpus and pivot named, cells shaded by the
     distance from parity. All text is escaped; the fragment has no external resources.
+
+    ``warnings`` (:mod:`tokeff.diagnostics`; True: derived from the results) mark the values
+    they are about with ⚠ (the warning as tooltip) and are listed under the table unless
+    ``warning_list`` is False (a report lists them in its findings).
 
     >>> html = results_html(res)  # doctest: +SKIP
     """
@@ -342,6 +367,8 @@ def results_html(results: Results, metric: str | None = None, *, ci: bool = True
         return '<div class="tokeff-tbl"><em>empty tokeff results (no rows)</em></div>'
     g = _Grid(results, metric)
     show_ci = ci and g.has_ci()
+    warns = g.warnings(warnings)
+    marks = marked_cells(warns, g.toks, g.metric)
     out = [f"<div class=\"tokeff-tbl\"><style>{_CSS}</style>"]
     out.append(f'<div class="tk-title"><b>{_e(g.metric)}</b> — {_e(g.describe())}</div>')
     sub = _meta_line(results, g)
@@ -373,6 +400,9 @@ def results_html(results: Results, metric: str | None = None, *, ci: bool = True
             if ratio is not None and g.metric not in ("parity", "nsl"):
                 tip += f"; {ratio:.3g}x the cost of {g.pivot}"
             cell = _e(g.fmt(r.value))
+            if (t, la) in marks:
+                tip += "; WARNING: " + " ".join(d.message for d in marks[(t, la)])
+                cell += f' <span class="tk-warn">{WARN_MARK}</span>'
             if show_ci and r.ci_low is not None:
                 cell += (f'<span class="tk-ci">[{_e(g.fmt(r.ci_low))}, '
                          f'{_e(g.fmt(r.ci_high))}]</span>')
@@ -387,6 +417,8 @@ def results_html(results: Results, metric: str | None = None, *, ci: bool = True
         foot.append("<br>other metrics: " + _e(", ".join(others))
                     + ' — <code>tokeff.display.table(res, "METRIC")</code>')
     out.append(f'<div class="tk-foot">{" ".join(foot)}</div>')
+    if warns and warning_list:
+        out.append(warnings_html(warns))
     notes = sorted({f"{r.lang}: {r.note}" for r in g.rows.values() if r.value is None and r.note})
     if notes:
         items = "".join(f"<li>{_e(n)}</li>" for n in notes[:30])
@@ -403,12 +435,16 @@ def results_html(results: Results, metric: str | None = None, *, ci: bool = True
 
 
 def results_text(results: Results, metric: str | None = None, *, ci: bool = True,
-                 width: int = 22) -> str:
-    """Plain text of one metric (default: parity when present) with confidence intervals."""
+                 width: int = 22, warnings: Sequence[Diagnostic] | bool = True) -> str:
+    """Plain text of one metric (default: parity when present) with confidence intervals, and
+    the warnings about it underneath (``warnings``: see :func:`results_html`); a value a
+    warning is about is marked with ``!``."""
     if not results.rows:
         return "(no results)"
     g = _Grid(results, metric)
     show_ci = ci and g.has_ci()
+    warns = g.warnings(warnings)
+    marks = marked_cells(warns, g.toks, g.metric)
     lines = [f"{g.metric}: {g.describe()}", "  " + " · ".join(_meta_line(results, g))]
     names = [_short_name(t, width) for t in g.toks]
 
@@ -419,7 +455,7 @@ def results_text(results: Results, metric: str | None = None, *, ci: bool = True
         s = g.fmt(r.value)
         if show_ci and r.ci_low is not None:
             s += f" [{g.fmt(r.ci_low)}, {g.fmt(r.ci_high)}]"
-        return s
+        return s + (" !" if (t, la) in marks else "")
 
     cells = {(t, la): cell(t, la) for t in g.toks for la in g.langs}
     w0 = max(8, *(len(la) + (8 if la == g.pivot else 0) for la in g.langs))
@@ -430,7 +466,18 @@ def results_text(results: Results, metric: str | None = None, *, ci: bool = True
         label = la + (" (pivot)" if la == g.pivot else "")
         lines.append("  " + label.ljust(w0) + "  " + "  ".join(
             cells[(t, la)].rjust(w) for t, w in zip(g.toks, widths)))
+    if warns:
+        lines += [""] + text_lines(warns, marked=bool(marks))
     return "\n".join(lines)
+
+
+def warnings_html(warnings: Sequence[Diagnostic]) -> str:
+    """The warnings as an HTML list (escaped), for under a table or in a report."""
+    if not warnings:
+        return ""
+    items = "".join(f'<li><span class="tk-warn">{WARN_MARK}</span> {_e(d.message)}</li>'
+                    for d in warnings)
+    return f'<ul class="tk-warnings" role="note">{items}</ul>'
 
 
 class Table:

@@ -11,6 +11,7 @@ from ._progress import ProgressBar
 from ._version import __version__
 from .corpora import Corpus, StreamingCorpus, load_corpus, open_stream
 from .counting import CountPlan, Counts
+from .diagnostics import attach, non_nfc_langs
 from .errors import UsageError
 from .langs import DEFAULT_LANGS, resolve_lang
 from .metrics import (
@@ -151,8 +152,12 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     }
     if aggregation == "document":
         meta["separator"] = separator
-    return Results(rows, meta, counts,
-                   corpus=corp if isinstance(corp, Corpus) and aggregation == "totals" else None)
+    if isinstance(corp, Corpus):  # (a streamed corpus is never held whole)
+        meta["non_nfc_langs"] = non_nfc_langs(corp)
+    res = Results(rows, meta, counts,
+                  corpus=corp if isinstance(corp, Corpus) and aggregation == "totals" else None)
+    attach(res, tokenizers=all_toks)  # warnings next to the numbers (meta["warnings"])
+    return res
 
 
 def _codepoints(s: str) -> str:
@@ -218,7 +223,8 @@ def _select_corpus(corpus: object, langs: Sequence[str] | str | None, pivot: str
 def _tok_meta(t: Tokenizer) -> dict:
     d = {"backend": t.backend, "backend_version": t.backend_version,
          "fingerprint": t.fingerprint(), "content_hash": t.content_hash(),
-         "vocab_size": int(t.vocab_size), "normalization": t.required_normalization}
+         "vocab_size": int(t.vocab_size), "normalization": t.required_normalization,
+         "unk_id": t.unk_id}
     for attr in ("origin", "developer", "family"):
         v = getattr(t, attr, None)
         if v is not None:

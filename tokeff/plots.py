@@ -4,8 +4,10 @@ Every function draws into ``ax`` when given, else into a new :class:`matplotlib.
 (made without pyplot, so nothing global is touched and figures are garbage-collected), and
 returns the figure. Colours are colour-blind safe (Okabe-Ito for tokenizers, a blue/orange
 diverging scale for parity, viridis for other values). CJK language names appear in labels
-when a font with CJK glyphs is installed; otherwise labels use language codes and a warning says
-so once.
+when an installed font really has their glyphs (:mod:`tokeff.fonts`; matplotlib's placeholder
+font "Last Resort" does not count); otherwise labels use language codes and a warning says so
+once, so a label never shows empty boxes. :func:`figure_svg` keeps text as text, for pages
+whose browser renders the labels with its own fonts.
 
 >>> fig = parity_bars(res)  # doctest: +SKIP
 >>> fig.savefig("parity.png")  # doctest: +SKIP
@@ -14,19 +16,29 @@ so once.
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import io
-import logging
 import math
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .display import LANG_NAMES, fmt, main_metric
-from .errors import MissingDependencyError, UsageError
+from .display import fmt, main_metric
+from .errors import UsageError
+from .plotstyle import (
+    OKABE_ITO,
+    _apply_fonts,
+    _figure,
+    _legend_outside,
+    _metric_label,
+    _mpl,
+    _style,
+    _subtitle,
+    _titles,
+    cjk_font,
+    lang_label,
+    tokenizer_colours,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -39,201 +51,16 @@ __all__ = [
     "cjk_font",
     "distributions",
     "figure_png",
+    "figure_svg",
     "heatmap",
+    "lang_label",
     "metric_bars",
     "origin_chart",
     "origin_group",
     "parity_bars",
 ]
 
-#: Okabe & Ito (2008) colour-blind-safe palette (black last: it is for text and lines).
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
-             "#000000")
-#: Paul Tol's "muted" colour-blind-safe palette, for 8 or 9 tokenizers.
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-             "#882255", "#AA4499")
-#: Preferred fonts with CJK glyphs, in order.
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
-             "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "Droid Sans Fallback", "Microsoft YaHei", "SimHei", "PingFang SC",
-             "Hiragino Sans GB", "AR PL UMing CN", "AR PL UKai CN", "Arial Unicode MS")
-_CJK_SCRIPTS = ("Hans", "Hant", "Jpan", "Kore", "Hang")
 _GROUPS = ("Chinese-built", "foreign-built", "unknown origin")
-
-
-def _mpl():
-    try:
-        import matplotlib
-    except ImportError:
-        raise MissingDependencyError("tokeff plots", "matplotlib", "plot") from None
-    return matplotlib
-
-
-@functools.lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The family name of an installed font with CJK glyphs (Chinese, Japanese kana, Korean), or
-    None. Known families are tried first, then any font whose character map covers them."""
-    _mpl()
-    from matplotlib import font_manager
-
-    fonts = font_manager.fontManager.ttflist
-    names = {f.name for f in fonts}
-    for name in CJK_FONTS:
-        if name in names:
-            return name
-    from matplotlib.ft2font import FT2Font
-
-    probe = (0x4E2D, 0x3042, 0xAC00)  # 中 あ 가
-    for f in fonts[:400]:
-        try:
-            cmap = FT2Font(f.fname).get_charmap()
-        except (OSError, RuntimeError, ValueError):  # unreadable font file: try the next
-            continue
-        if all(c in cmap for c in probe):
-            return f.name
-    return None
-
-
-_warned_font = False
-
-
-def _has_cjk_font() -> bool:
-    global _warned_font
-    if cjk_font() is not None:
-        return True
-    if not _warned_font:
-        _warned_font = True
-        warnings.warn("no font with CJK glyphs found: plot labels use language codes only. "
-                      "Install one (Debian: apt-get install fonts-noto-cjk, or fonts-wqy-zenhei) "
-                      "and remove matplotlib's font cache (~/.cache/matplotlib) to get CJK names.",
-                      stacklevel=3)
-    return False
-
-
-def lang_label(code: str, *, cjk: bool | None = None) -> str:
-    """A plot label for a language: the code, with the CJK name for CJK languages when a CJK
-    font is available (matplotlib does not shape other complex scripts, so those stay codes)."""
-    script = code.rsplit("_", 1)[-1]
-    if script in _CJK_SCRIPTS and code in LANG_NAMES:
-        if cjk is None:
-            cjk = _has_cjk_font()
-        if cjk:
-            return f"{code} {LANG_NAMES[code][1]}"
-    return code
-
-
-class _QuietWeight(logging.Filter):
-    """Drop matplotlib's "Failed to find font weight normal for <CJK font>, now using 500":
-    CJK fonts often come in one weight, and using it is what we want."""
-
-    def __init__(self, family: str):
-        super().__init__()
-        self.family = family
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (str(record.msg).startswith("findfont: Failed to find font weight")
-                    and self.family in str(record.args))
-
-
-def _families() -> list[str]:
-    """The font family list of tokeff plots: DejaVu Sans, then a CJK font (glyph fallback)."""
-    family = ["DejaVu Sans"]
-    font = cjk_font()
-    if font:
-        family.append(font)
-        log = logging.getLogger("matplotlib.font_manager")
-        if not any(isinstance(f, _QuietWeight) for f in log.filters):
-            log.addFilter(_QuietWeight(font))
-    return family
-
-
-def _apply_fonts(fig: Figure, ax: Axes, own: bool) -> None:
-    """Give every text the fallback family list, so CJK labels render wherever the figure is
-    drawn later (a notebook draws it after the plot function has returned)."""
-    from matplotlib.text import Text
-
-    family = _families()
-    if len(family) == 1:
-        return
-    for t in (fig if own else ax).findobj(Text):
-        t.set_fontfamily(family)
-
-
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    mpl = _mpl()
-    family = _families()
-    rc = {"font.family": family, "font.size": 9.5, "axes.titlesize": 11,
-          "axes.titleweight": "bold", "axes.labelsize": 9.5, "axes.spines.top": False,
-          "axes.spines.right": False, "legend.fontsize": 8.5, "legend.frameon": False,
-          "figure.dpi": 100, "savefig.dpi": 130, "axes.unicode_minus": False}
-    with mpl.rc_context(rc):
-        yield
-
-
-def _figure(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def tokenizer_colours(names: Sequence[str]) -> dict[str, Any]:
-    """One colour-blind-safe colour per tokenizer (Okabe-Ito up to 7, Paul Tol's muted
-    palette up to 9, viridis beyond)."""
-    if len(names) <= 7:
-        return dict(zip(names, OKABE_ITO))
-    if len(names) <= len(TOL_MUTED):
-        return dict(zip(names, TOL_MUTED))
-    import matplotlib
-
-    cmap = matplotlib.colormaps["viridis"]
-    return {n: cmap(i / max(1, len(names) - 1)) for i, n in enumerate(names)}
-
-
-def _metric_label(results: Results, metric: str) -> str:
-    from .metrics import METRICS
-
-    pivot = results.meta.get("pivot") or "pivot"
-    if metric == "parity":
-        return f"parity (tokens / {pivot} tokens on the same segments; 1 = parity)"
-    if metric == "nsl":
-        ref = results.meta.get("reference") or "reference"
-        return f"normalised sequence length (tokens / {ref} tokens)"
-    info = METRICS.get(metric)
-    if info is None:
-        return metric
-    better = {"lower": ", lower is better", "higher": ", higher is better"}.get(
-        info.direction, "")
-    return f"{metric.replace('_', ' ')} ({info.unit}{better})"
-
-
-def _subtitle(results: Results, ci: bool) -> str:
-    meta = results.meta
-    bits = []
-    if meta.get("corpus"):
-        n = meta.get("n_segments")
-        bits.append(f"corpus {meta['corpus']}" + (f", {n} segments" if n else ""))
-    if ci:
-        level = (meta.get("bootstrap") or {}).get("ci", 0.95)
-        bits.append(f"bars: {round(level * 100, 3):g}% paired bootstrap CI")
-    return "; ".join(bits)
-
-
-def _titles(ax: Axes, title: str, sub: str | None) -> None:
-    """A bold title with an optional grey subtitle line under it, both left-aligned."""
-    ax.set_title(title, loc="left", pad=15 if sub else 6)
-    if sub:
-        ax.annotate(sub, xy=(0, 1), xycoords="axes fraction", xytext=(0, 4),
-                    textcoords="offset points", fontsize=8, color="#555555", va="bottom",
-                    ha="left")
-
-
-def _legend_outside(ax: Axes, title: str | None = None) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=title, title_fontsize=8.5,
-              alignment="left")
 
 
 def _select(results: Results, metric: str, tokenizers: Sequence[str] | None,
@@ -294,7 +121,6 @@ def metric_bars(results: Results, metric: str | None = None, *,
         own = ax is None
         fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.32, (0.16 if n_t <= 4 else 0.11) * n_t
                                                           + 0.12))
-        cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         y = np.arange(len(lgs), dtype=float)
         any_ci = False
         vmax = 0.0
@@ -318,7 +144,7 @@ def metric_bars(results: Results, metric: str | None = None, *,
             na = [t for t in toks if (t, la) in rows and rows[(t, la)].value is None]
             if na and len(na) == len(toks):
                 ax.text(0, y[i], "  n/a", va="center", fontsize=8, color="#666666")
-        ax.set_yticks(y, [lang_label(la, cjk=cjk) for la in lgs])
+        ax.set_yticks(y, [lang_label(la) for la in lgs])
         ax.set_ylim(-0.6, len(lgs) - 0.4)
         if metric in ("parity", "nsl"):
             ax.axvline(1.0, color="#333333", lw=1, ls="--", zorder=0,
@@ -370,7 +196,6 @@ def heatmap(results: Results, metric: str | None = None, *,
     with _style():
         own = ax is None
         fig, ax = _figure(ax, max(5.0, 1.8 + 0.55 * len(lgs)), max(2.4, 1.7 + 0.42 * len(toks)))
-        cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         finite = vals[np.isfinite(vals)]
         if ratio:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -385,7 +210,7 @@ def heatmap(results: Results, metric: str | None = None, *,
             norm = mpl.colors.Normalize(lo, hi if hi > lo else lo + 1)
             cmap = mpl.colormaps["viridis"].with_extremes(bad="#d9d9d9")
         im = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm, aspect="auto")
-        ax.set_xticks(np.arange(len(lgs)), [lang_label(la, cjk=cjk) for la in lgs],
+        ax.set_xticks(np.arange(len(lgs)), [lang_label(la) for la in lgs],
                       rotation=40, ha="right", rotation_mode="anchor")
         ax.set_yticks(np.arange(len(toks)), toks)
         ax.tick_params(length=0)
@@ -491,7 +316,6 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
         members.sort(key=lambda t: -(data[(t, chinese)] or (0.0,))[0])
     order = [(g, t) for g in _GROUPS for t in groups[g]]
     with _style():
-        cjk = _has_cjk_font()
         own = ax is None
         fig, ax = _figure(ax, max(6.5, 3.2 + 0.85 * len(order)), 4.8)
         x = np.arange(len(order), dtype=float)
@@ -513,7 +337,7 @@ def origin_chart(results: Results, *, chinese: str | None = None, english: str =
                 vals.append(d[0])
                 lo.append(max(0.0, d[0] - d[1]))
                 hi.append(max(0.0, d[2] - d[0]))
-            label = lang_label(la, cjk=cjk) + (" (Chinese)" if la == chinese else " (English)")
+            label = lang_label(la) + (" (Chinese)" if la == chinese else " (English)")
             ax.bar(xs, vals, width=w * 0.95, color=colour, label=label, yerr=[lo, hi],
                    error_kw={"elinewidth": 0.9, "capsize": 2, "ecolor": "#222222"})
             for xx, v, up in zip(xs, vals, hi):
@@ -568,7 +392,6 @@ def distributions(results: Results, metric: str | None = None, *,
     mpl = _mpl()
     new_api = tuple(int(p) for p in mpl.__version__.split(".")[:2]) >= (3, 10)
     with _style():
-        cjk = any(la.rsplit("_", 1)[-1] in _CJK_SCRIPTS for la in lgs) and _has_cjk_font()
         own = ax is None
         fig, ax = _figure(ax, 8.5, 1.6 + len(lgs) * max(0.35, (0.2 if n_t <= 4 else 0.12) * n_t
                                                           + 0.12))
@@ -603,7 +426,7 @@ def distributions(results: Results, metric: str | None = None, *,
                     patch.set_alpha(0.85)
         for k, t in enumerate(toks):  # legend handles
             ax.plot([], [], "s", color=colours[t], label=t, ms=8)
-        ax.set_yticks(y, [lang_label(la, cjk=cjk) for la in lgs])
+        ax.set_yticks(y, [lang_label(la) for la in lgs])
         ax.set_ylim(-0.6, len(lgs) - 0.4)
         if log:
             from matplotlib.ticker import FuncFormatter
@@ -642,6 +465,22 @@ def figure_png(fig: Figure, *, dpi: int = 130) -> bytes:
     return buf.getvalue()
 
 
-def figure_data_uri(fig: Figure, *, dpi: int = 130) -> str:
-    """A ``data:image/png;base64,...`` URI of a figure (for self-contained HTML)."""
+def figure_svg(fig: Figure) -> bytes:
+    """SVG bytes of a figure with its text kept as text (``svg.fonttype: none``): a browser
+    draws the labels with its own fonts, so they stay sharp, selectable and searchable. The
+    output is reproducible (fixed ids, no date)."""
+    mpl = _mpl()
+    buf = io.BytesIO()
+    with _style(), mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tokeff"}):
+        fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def figure_data_uri(fig: Figure, *, dpi: int = 130, format: str = "png") -> str:
+    """A ``data:`` URI of a figure (for self-contained HTML): PNG, or SVG with text as text
+    (``format="svg"``)."""
+    if format == "svg":
+        return "data:image/svg+xml;base64," + base64.b64encode(figure_svg(fig)).decode("ascii")
+    if format != "png":
+        raise UsageError(f"figure format must be 'png' or 'svg', not {format!r}")
     return "data:image/png;base64," + base64.b64encode(figure_png(fig, dpi=dpi)).decode("ascii")

@@ -1,5 +1,7 @@
-"""Reports: one self-contained HTML page (plots embedded as PNG data URIs, no external
-resources, so it opens offline) and a markdown twin, both from the same :class:`Results`.
+"""Reports: one self-contained HTML page (plots embedded as data URIs, no external resources,
+so it opens offline) and a markdown twin, both from the same :class:`Results`. Plots are SVG
+with their text kept as text, so the browser draws the labels with its own fonts (PNG with
+``figure_format="png"``).
 
 >>> from tokeff.report import write_report
 >>> write_report(res, "report.html", corpus=corpus, tokenizers=toks)  # doctest: +SKIP
@@ -18,16 +20,18 @@ from typing import TYPE_CHECKING
 
 from ._io import atomic_write
 from ._version import __version__
+from .diagnostics import Diagnostic, diagnose, marked_cells
 from .display import (
+    WARN_MARK,
     _Grid,
-    fmt,
-    lang_name,
     main_metric,
     metric_order,
     results_html,
     tokenizer_info,
+    warnings_html,
 )
 from .errors import MissingDependencyError, TokeffError, UsageError
+from .findings import findings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .corpora import Corpus
@@ -55,19 +59,25 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+#: Formats a report's plots can be embedded in, with their media types.
+FIGURE_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
 @dataclass
 class Figure:
-    """One plot of a report: a title, a PNG and what it shows."""
+    """One plot of a report: a title, the image (SVG or PNG bytes) and what it shows."""
 
     key: str
     title: str
-    png: bytes
+    data: bytes
     caption: str = ""
+    format: str = "svg"
 
     def data_uri(self) -> str:
         import base64
 
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return (f"data:{FIGURE_FORMATS[self.format]};base64,"
+                + base64.b64encode(self.data).decode("ascii"))
 
 
 @dataclass
@@ -83,85 +93,13 @@ class Report:
     side_by_side: SideBySide | None = None
     notes: list[str] = field(default_factory=list)  # about the report itself (what was left out)
     generated: str = ""
+    warnings: list[Diagnostic] = field(default_factory=list)  # tokeff.diagnostics
 
     def html(self) -> str:
         return _render_html(self)
 
     def markdown(self) -> str:
         return _render_markdown(self)
-
-
-# -- what the report says -----------------------------------------------------------------------
-
-def _nonpivot(results: Results, langs: Sequence[str]) -> list[str]:
-    pivot = results.meta.get("pivot")
-    return [x for x in langs if x != pivot] or list(langs)
-
-
-def findings(results: Results) -> list[str]:
-    """Plain-language statements drawn from the numbers (parity and the origin comparison)."""
-    out: list[str] = []
-    pivot = results.meta.get("pivot")
-    if "parity" in results.metrics and pivot:
-        toks, langs, rows = results.wide("parity")
-        langs = _nonpivot(results, langs)
-        medians: dict[str, float] = {}
-        for t in toks:
-            vals = [(rows[(t, la)].value, la) for la in langs
-                    if (t, la) in rows and rows[(t, la)].value is not None]
-            if not vals or langs == [pivot]:
-                continue
-            medians[t] = statistics.median(v for v, _ in vals)
-            v, la = max(vals)
-            r = rows[(t, la)]
-            ci = f" (CI {fmt(r.ci_low, exact_ints=False)}–{fmt(r.ci_high, exact_ints=False)})" \
-                if r.ci_low is not None else ""
-            name = lang_name(la)
-            out.append(f"{t}: median parity {medians[t]:.2f} over {len(vals)} language(s); "
-                       f"the most expensive is {la}{f' ({name})' if name else ''} at "
-                       f"{v:.2f}× the tokens of {pivot}{ci}.")
-        if len(medians) > 1:
-            best = min(medians, key=medians.__getitem__)
-            worst = max(medians, key=medians.__getitem__)
-            out.append(f"Lowest median parity: {best} ({medians[best]:.2f}); highest: {worst} "
-                       f"({medians[worst]:.2f}).")
-        means = {}
-        for la in langs:
-            vals = [rows[(t, la)].value for t in toks if (t, la) in rows
-                    and rows[(t, la)].value is not None]
-            if vals:
-                means[la] = statistics.fmean(vals)
-        if len(means) > 1 and len(toks) > 1:
-            la = max(means, key=means.__getitem__)
-            out.append(f"Across tokenizers, {la} costs the most: {means[la]:.2f}× the tokens "
-                       f"of {pivot} on average.")
-    out.extend(_origin_findings(results))
-    return out
-
-
-def _origin_findings(results: Results) -> list[str]:
-    from .plots import chars_per_token, origin_group
-
-    langs = results.langs
-    zh = next((x for x in ("zho_Hans", "zho_Hant", "yue_Hant") if x in langs), None)
-    if zh is None or "eng_Latn" not in langs:
-        return []
-    by_group: dict[str, dict[str, list[float]]] = {}
-    for t in results.tokenizers:
-        g = origin_group(tokenizer_info(results, t).get("origin"))
-        for la in (zh, "eng_Latn"):
-            d = chars_per_token(results, t, la)
-            if d is not None:
-                by_group.setdefault(g, {}).setdefault(la, []).append(d[0])
-    parts = []
-    for g, d in by_group.items():
-        if zh in d and "eng_Latn" in d:
-            parts.append(f"{g} ({len(d[zh])}): {statistics.fmean(d[zh]):.2f} chars/token on "
-                         f"{zh}, {statistics.fmean(d['eng_Latn']):.2f} on eng_Latn")
-    if not parts:
-        return []
-    return ["Chinese vs English by tokenizer origin (mean chars per token; higher is cheaper): "
-            + "; ".join(parts) + "."]
 
 
 def _plot_langs(results: Results, metric: str) -> tuple[list[str] | None, str | None]:
@@ -182,8 +120,10 @@ def _plot_langs(results: Results, metric: str) -> tuple[list[str] | None, str | 
 
 
 def _figures(results: Results, metric: str, notes: list[str],
-             progress: Callable[[str], None] | None) -> list[Figure]:
+             progress: Callable[[str], None] | None, fmt_: str = "svg") -> list[Figure]:
     from . import plots
+
+    draw = plots.figure_svg if fmt_ == "svg" else plots.figure_png
 
     figs: list[Figure] = []
     langs, note = _plot_langs(results, metric)
@@ -198,7 +138,7 @@ def _figures(results: Results, metric: str, notes: list[str],
         except UsageError as e:  # a plot that does not apply to these results
             notes.append(f"plot '{title}' left out: {e}")
             return
-        figs.append(Figure(key, title, plots.figure_png(fig), caption))  # type: ignore[arg-type]
+        figs.append(Figure(key, title, draw(fig), caption, fmt_))  # type: ignore[arg-type]
 
     pivot = results.meta.get("pivot")
     what = f"parity with {pivot}" if metric == "parity" else metric
@@ -302,22 +242,31 @@ def _disagreement(results: Results, corpus: Corpus | str | None,
 def build_report(results: Results, *, corpus: Corpus | str | None = None,
                  tokenizers: Sequence[Tokenizer] | None = None, title: str | None = None,
                  metric: str | None = None, plots: bool | None = None, drilldown: int = 3,
-                 progress: Callable[[str], None] | None = None) -> Report:
+                 progress: Callable[[str], None] | None = None,
+                 figure_format: str = "svg") -> Report:
     """Compute what a report shows.
 
     ``plots``: None draws them when matplotlib is installed (else the report says how to get
-    them), True requires matplotlib, False leaves them out. ``drilldown``: segments shown per
+    them), True requires matplotlib, False leaves them out. ``figure_format``: ``"svg"`` (text
+    as text: the browser renders the labels with its own fonts) or ``"png"``. ``drilldown``: segments shown per
     tokenizer in its most expensive language (needs the tokenizer objects and the corpus that
     were measured; 0 turns it off).
     """
     if not results.rows:
         raise UsageError("the results have no rows: nothing to report")
+    if figure_format not in FIGURE_FORMATS:
+        raise UsageError(f"figure_format must be one of {', '.join(FIGURE_FORMATS)}, not "
+                         f"{figure_format!r}")
     metric = metric or main_metric(results)
     if metric not in results.metrics:
         raise UsageError(f"no rows for metric {metric!r}; have {', '.join(results.metrics)}")
     notes: list[str] = []
     corpus_name = results.meta.get("corpus") or results.rows[0].signature.corpus
-    rep = Report(results, title or f"tokeff report: {corpus_name}", metric, findings(results),
+    # The corpus text (when given as a Corpus) tells whether it is in NFC.
+    warnings = diagnose(results, corpus if hasattr(corpus, "segments") else None,
+                        tokenizers=tokenizers or ())
+    rep = Report(results, title or f"tokeff report: {corpus_name}", metric,
+                 findings(results, warnings), warnings=warnings,
                  generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     if plots is not False:
         try:
@@ -328,7 +277,7 @@ def build_report(results: Results, *, corpus: Corpus | str | None = None,
             notes.append('plots left out: matplotlib is not installed (pip install '
                          '"tokeff[plot]")')
         else:
-            rep.figures = _figures(results, metric, notes, progress)
+            rep.figures = _figures(results, metric, notes, progress, figure_format)
     if drilldown > 0 and tokenizers:
         if progress:
             progress("drill-down")
@@ -400,6 +349,11 @@ table.info th{background:#f3f3f3}
 table.info td.num{text-align:right;font-variant-numeric:tabular-nums}
 ul.findings{font-size:14px;padding-left:20px}
 ul.findings li{margin:3px 0}
+.warn{color:#b00020;font-weight:700}
+ul.tk-warnings{font-size:14px;padding-left:20px;color:#5c0011;background:#fff4f4;
+border-left:3px solid #b00020;padding:6px 10px 6px 28px}
+ul.tk-warnings li{list-style:none;text-indent:-18px;margin:3px 0}
+.tk-warn{color:#b00020;font-weight:700}
 figure{margin:14px 0 22px}
 figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#555;font-size:12.5px;margin-top:4px}
@@ -454,6 +408,17 @@ def _tokenizer_rows(results: Results) -> list[dict[str, str]]:
     return rows
 
 
+def _marked(rep: Report, metric: str) -> dict:
+    return marked_cells(rep.warnings, rep.results.tokenizers, metric)
+
+
+def _marks_note(rep: Report, metric: str) -> str:
+    if not _marked(rep, metric):
+        return ""
+    return (f'<p class="notes"><span class="warn">{WARN_MARK}</span> marks a value a warning '
+            f'under <a href="#findings">Findings</a> is about (its tooltip says which).</p>')
+
+
 def _render_html(rep: Report) -> str:
     r = rep.results
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
@@ -467,11 +432,13 @@ def _render_html(rep: Report) -> str:
                 + "</table>") if trows else ""
     sections.append(("setup", "Setup",
                      f'<table class="info">{meta}</table><h3>Tokenizers</h3>{tok_html}'))
-    if rep.findings:
-        sections.append(("findings", "Findings", '<ul class="findings">' + "".join(
-            f"<li>{_e(f)}</li>" for f in rep.findings) + "</ul>"))
+    if rep.findings or rep.warnings:
+        sections.append(("findings", "Findings", warnings_html(rep.warnings)
+                         + '<ul class="findings">' + "".join(
+                             f"<li>{_e(f)}</li>" for f in rep.findings) + "</ul>"))
     sections.append(("main", _cap(rep.metric.replace("_", " ")),
-                     results_html(r, rep.metric, signatures=False)))
+                     results_html(r, rep.metric, signatures=False, warnings=rep.warnings,
+                                  warning_list=False) + _marks_note(rep, rep.metric)))
     if rep.figures:
         sections.append(("plots", "Plots", "".join(
             f'<figure id="fig-{_e(f.key)}"><img src="{f.data_uri()}" alt="{_e(f.title)}">'
@@ -491,7 +458,9 @@ def _render_html(rep: Report) -> str:
     others = [m for m in metric_order(r, FIRST_METRICS) if m != rep.metric]
     if others:
         sections.append(("metrics", "All metrics", "".join(
-            f'<h3 id="m-{_e(m)}">{_e(m)}</h3>{results_html(r, m, signatures=False)}'
+            f'<h3 id="m-{_e(m)}">{_e(m)}</h3>'
+            f"{results_html(r, m, signatures=False, warnings=rep.warnings, warning_list=False)}"
+            f"{_marks_note(rep, m)}"
             for m in others)))
     na = sorted({f"{row.tokenizer} · {row.lang} · {row.metric}: {row.note}" for row in r.rows
                  if row.value is None and row.note})
@@ -528,9 +497,10 @@ def _md_escape(s: str) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(results: Results, metric: str) -> str:
+def _md_table(results: Results, metric: str, warnings: Sequence[Diagnostic] = ()) -> str:
     g = _Grid(results, metric)
     show_ci = g.has_ci()
+    marks = marked_cells(warnings, g.toks, metric)
     lines = [f"**{metric}**: {_md_escape(g.describe())}", "",
              "| language | " + " | ".join(_md_escape(t) for t in g.toks) + " |",
              "|---|" + "---:|" * len(g.toks)]
@@ -544,11 +514,15 @@ def _md_table(results: Results, metric: str) -> str:
                 cells.append("n/a")
             else:
                 c = g.fmt(row.value)
+                if (t, la) in marks:
+                    c += f" {WARN_MARK}"
                 if show_ci and row.ci_low is not None:
                     c += f" [{g.fmt(row.ci_low)}, {g.fmt(row.ci_high)}]"
                 cells.append(c)
         label = f"{la} (pivot)" if la == g.pivot else la
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if marks:
+        lines += ["", f"{WARN_MARK}: a warning under Findings is about this value."]
     if show_ci:
         lvl = (results.meta.get("bootstrap") or {}).get("ci", 0.95)
         lines.append("")
@@ -567,9 +541,12 @@ def _render_markdown(rep: Report) -> str:
     if trows:
         out += ["", "| " + " | ".join(trows[0]) + " |", "|" + "---|" * len(trows[0])]
         out += ["| " + " | ".join(_md_escape(v) for v in row.values()) + " |" for row in trows]
-    if rep.findings:
-        out += ["", "## Findings", ""] + [f"- {_md_escape(f)}" for f in rep.findings]
-    out += ["", f"## {_cap(rep.metric.replace('_', ' '))}", "", _md_table(r, rep.metric)]
+    if rep.findings or rep.warnings:
+        out += ["", "## Findings", ""]
+        out += [f"- {WARN_MARK} **Warning:** {_md_escape(d.message)}" for d in rep.warnings]
+        out += [f"- {_md_escape(f)}" for f in rep.findings]
+    out += ["", f"## {_cap(rep.metric.replace('_', ' '))}", "",
+            _md_table(r, rep.metric, rep.warnings)]
     if rep.figures:
         out += ["", "Plots: " + ", ".join(f.title for f in rep.figures)
                 + " are in the HTML report (`tokeff report --output report.html`)."]
@@ -585,7 +562,7 @@ def _render_markdown(rep: Report) -> str:
     if others:
         out += ["", "## All metrics"]
         for m in others:
-            out += ["", _md_table(r, m)]
+            out += ["", _md_table(r, m, rep.warnings)]
     out += ["", "## Notes and signatures"]
     items = [f"- {_md_escape(n)}" for n in rep.notes]
     na = sorted({f"{row.tokenizer} · {row.lang} · {row.metric}: {row.note}" for row in r.rows
