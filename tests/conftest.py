@@ -13,6 +13,13 @@ from _fixtures import flores_missing, gguf_missing
 DATA_MARKERS = {"flores": flores_missing, "gguf": gguf_missing}
 
 
+@pytest.fixture(autouse=True)
+def _no_default_count_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count cache is on by default; tests count from scratch unless they ask for a cache
+    (``cache=...``; tests of the default set ``TOKEFF_CACHE`` themselves)."""
+    monkeypatch.setenv("TOKEFF_CACHE", "0")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gguf: needs the GGUF vocabularies (TOKEFF_GGUF_DIR or "
                                        "../shared/tokenizers/gguf)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import multiprocessing as mp
 from concurrent.futures import ThreadPoolExecutor
 
@@ -261,3 +262,55 @@ def test_cli_cache_info_and_clear(tmp_path, corpus, capsys):
     assert main(["cache", "info", "--dir", str(tmp_path)]) == 0
     assert "entries  0" in capsys.readouterr().out
     assert main(["cache", "frobnicate"]) == 2
+
+
+def test_cache_is_on_by_default(tmp_path, corpus, monkeypatch):
+    monkeypatch.delenv("TOKEFF_CACHE")
+    monkeypatch.setenv("TOKEFF_CACHE_DIR", str(tmp_path))
+    assert tc.resolve_cache(None) is not None
+    tokeff.measure(corpus, [fx.cl100k()], bootstrap=0)
+    assert tc.info()["entries"] == 3
+    assert main(["compare", "--corpus", "udhr", "--langs", "en", "--tokenizers", "cl100k_base",
+                 "--metrics", "tokens", "--bootstrap", "0", "--no-cache", "-q"]) == 0
+    assert tc.info()["entries"] == 3  # --no-cache wrote nothing
+
+
+def test_size_cap_evicts_least_recently_used(tmp_path, corpus):
+    store = tc.CountCache(tmp_path)
+    tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=store)
+    files = store.entries()
+    sizes = {f: f.stat().st_size for f in files}
+    # Make one entry the most recently used, then cap the cache below the total size.
+    keep = files[1]
+    for i, f in enumerate(files):
+        os.utime(f, (1000 + i, 1000 + i))
+    os.utime(keep, (5000, 5000))
+    cap = sum(sizes.values()) - 1
+    small = tc.CountCache(tmp_path, max_bytes=cap)
+    small._account(0)
+    left = small.entries()
+    assert keep in left and len(left) < len(files)
+    assert sum(f.stat().st_size for f in left) <= cap * 0.9
+    assert small.evicted == len(files) - len(left)
+    assert tc.parse_size("500MB") == 500 << 20 and tc.parse_size("0") == 0
+    with pytest.raises(tokeff.UsageError, match="cache size"):
+        tc.parse_size("lots")
+
+
+def test_directory_in_place_of_an_entry_is_repaired(tmp_path, corpus, caplog):
+    store = tc.CountCache(tmp_path)
+    plain = tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=store)
+    for f in store.entries():
+        f.unlink()
+        f.mkdir()
+        (f / "junk").write_text("x")
+    assert store.entries() == [] and store.info()["entries"] == 0
+    with caplog.at_level("WARNING", logger="tokeff.cache"):
+        again = tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=store)
+    assert "is a directory" in caplog.text
+    _same(plain, again)
+    assert len(store.entries()) == 3 and all(f.is_file() for f in store.entries())
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tokeff.cache"):
+        tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=store)
+    assert caplog.text == ""  # repaired once, no warning on every run

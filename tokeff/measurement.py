@@ -152,8 +152,8 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     }
     if aggregation == "document":
         meta["separator"] = separator
-    if isinstance(corp, Corpus):  # (a streamed corpus is never held whole)
-        meta["non_nfc_langs"] = non_nfc_langs(corp)
+    meta["non_nfc_langs"] = non_nfc_langs(corp) if isinstance(corp, Corpus) else \
+        list(corp.non_nfc_langs)  # (found by the stream's first pass)
     res = Results(rows, meta, counts,
                   corpus=corp if isinstance(corp, Corpus) and aggregation == "totals" else None)
     attach(res, tokenizers=all_toks)  # warnings next to the numbers (meta["warnings"])

@@ -66,8 +66,11 @@ def add_selection(p: argparse.ArgumentParser) -> None:
                                       "processes; needs tokeff[dask])")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="a running Dask scheduler to count on (e.g. tcp://10.0.0.5:8786)")
-    p.add_argument("--cache", action="store_true",
-                   help="reuse per-segment counts from the on-disk cache (tokeff cache info)")
+    p.add_argument("--cache", dest="cache", action="store_true", default=None,
+                   help="reuse per-segment counts from the on-disk cache (the default unless "
+                        "TOKEFF_CACHE=0; see tokeff cache info)")
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="neither read nor write the on-disk cache of counts")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="stream the corpus in chunks of N aligned segments (bounded memory; "
                         "all its languages unless --langs)")
@@ -113,4 +116,4 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
                 separator="\n" if separator is None else separator,
                 bootstrap=args.bootstrap, seed=args.seed, ci=args.ci, alpha=args.alpha,
                 workers=args.workers, executor=args.executor, scheduler=args.scheduler,
-                cache=True if args.cache else None, chunk_size=args.chunk_size)
+                cache=args.cache, chunk_size=args.chunk_size)

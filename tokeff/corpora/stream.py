@@ -155,6 +155,7 @@ class _Scan:
     per_file: list[int] = field(default_factory=list)  # segments in each file
     cuts: list[tuple[int, int]] = field(default_factory=list)  # (file index, byte offset)
     digests: list[str] = field(default_factory=list)  # per chunk (see _ChunkDigests)
+    nfc: bool = True  # every segment is in NFC (after the corpus normalisation)
 
 
 def _open(path: Path):
@@ -228,9 +229,10 @@ class _ChunkDigests:
 
 
 def _hash_segments(hasher: ContentHasher, chunks: _ChunkDigests, complete: bytes, text: str,
-                   normalization: Any, last: bool = False) -> None:
+                   normalization: Any, last: bool = False) -> bool:
     """Feed the content-hash bytes of complete lines (each ending in LF; ``last``: one final
-    line without LF) to the corpus hash and the chunk digests."""
+    line without LF) to the corpus hash and the chunk digests; True when the text measured is
+    in NFC."""
     if normalization == "none":
         data = complete.replace(b"\r\n", b"\n")
     else:
@@ -241,6 +243,7 @@ def _hash_segments(hasher: ContentHasher, chunks: _ChunkDigests, complete: bytes
         lines.pop()  # data ends with a newline
     hasher.segments(lines)
     chunks.add(lines)
+    return normalization != "none" or unicodedata.is_normalized("NFC", text)
 
 
 def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
@@ -283,13 +286,14 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
                 first = scan.n + 1
                 for g in range(-(-first // cs) * cs, first + len(nl), cs):
                     scan.cuts.append((fi, pos + int(nl[g - first]) + 1))
-                _hash_segments(hasher, chunks, complete, text, normalization)
+                scan.nfc &= _hash_segments(hasher, chunks, complete, text, normalization)
                 scan.n += len(nl)
                 lines_before += len(nl)
                 pos += len(complete)
             if carry:  # a last line without a newline
                 text = _decode(path, carry, pos, lines_before)
-                _hash_segments(hasher, chunks, carry, text, normalization, last=True)
+                scan.nfc &= _hash_segments(hasher, chunks, carry, text, normalization,
+                                           last=True)
                 scan.n += 1
             elif scan.cuts and scan.cuts[-1] == (fi, size):
                 scan.cuts.pop()  # nothing follows the final newline
@@ -332,7 +336,8 @@ class StreamingCorpus:
     def __init__(self, name: str, langs: list[str], n: int, content_hash: str,
                  partitions: list[Partition], *, split: str = "all",
                  normalization: str = "none", chunk_size: int = DEFAULT_CHUNK_SIZE,
-                 reopen: Callable[..., StreamingCorpus] | None = None):
+                 reopen: Callable[..., StreamingCorpus] | None = None,
+                 non_nfc_langs: Sequence[str] = ()):
         self.name = name
         self._langs = list(langs)
         self._n = n
@@ -343,6 +348,8 @@ class StreamingCorpus:
         self.chunk_size = chunk_size
         self._reopen = reopen
         self.segments = _LangKeys(self._langs, name)
+        #: Languages with text not in NFC (found by the first pass).
+        self.non_nfc_langs = list(non_nfc_langs)
 
     def rechunk(self, chunk_size: int) -> StreamingCorpus:
         """The same corpus in chunks of ``chunk_size`` segments (files are scanned again)."""
@@ -453,7 +460,8 @@ def _open_lines(name: str, files: dict[str, list[Path]], *, split: str, normaliz
     n = scans[next(iter(scans))].n
     parts = _lines_partitions(name, split, normalization, files, scans, n, chunk_size)
     return StreamingCorpus(name, list(files), n, h.hexdigest(), parts, split=split,
-                           normalization=normalization, chunk_size=chunk_size, reopen=reopen)
+                           normalization=normalization, chunk_size=chunk_size, reopen=reopen,
+                           non_nfc_langs=[lang for lang in files if not scans[lang].nfc])
 
 
 def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
@@ -542,6 +550,7 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
     sel: list[tuple[str, str]] = []
     spools: dict[str, Any] = {}
     digests: dict[str, _ChunkDigests] = {}
+    non_nfc: set[str] = set()
     cuts: list[int] = []
     n = 0
     form: Any = normalization
@@ -584,6 +593,8 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                                           f"expected a string")
                     if normalization != "none":
                         v = unicodedata.normalize(form, v)
+                    elif c not in non_nfc and not unicodedata.is_normalized("NFC", v):
+                        non_nfc.add(c)
                     enc = [v.encode("utf-8")]
                     spools[c].write(segment_bytes(enc))
                     digests[c].add(enc)
@@ -618,7 +629,8 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
         return open_jsonl(p, name=nm, split=split, **kw)
 
     return StreamingCorpus(nm, [c for _, c in sel], n, h.hexdigest(), parts, split=split,
-                           normalization=normalization, chunk_size=chunk_size, reopen=reopen)
+                           normalization=normalization, chunk_size=chunk_size, reopen=reopen,
+                           non_nfc_langs=[c for _, c in sel if c in non_nfc])
 
 
 def from_corpus(corpus: Corpus, chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
@@ -634,5 +646,8 @@ def from_corpus(corpus: Corpus, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Streami
 
     sc = StreamingCorpus(corpus.name, corpus.langs, n, corpus.content_hash(), parts,
                          split=corpus.split, normalization=corpus.normalization,
-                         chunk_size=chunk_size, reopen=reopen)
+                         chunk_size=chunk_size, reopen=reopen,
+                         non_nfc_langs=[lang for lang, v in corpus.segments.items()
+                                        if not all(unicodedata.is_normalized("NFC", x)
+                                                   for x in v)])
     return sc

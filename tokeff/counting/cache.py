@@ -15,8 +15,11 @@ same bytes). Every entry ends with a sha256 of its content and repeats its own k
 that is truncated, corrupted or misplaced is reported (logger ``tokeff.cache``), deleted and
 counted again, never used.
 
-Location: ``cache=PATH``, else ``$TOKEFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/tokeff``, else
-``~/.cache/tokeff``. Clear it with :func:`clear` or ``tokeff cache clear``.
+The cache is on by default (``cache=False``, ``--no-cache`` or ``TOKEFF_CACHE=0`` turn it off)
+and bounded: past ``$TOKEFF_CACHE_MAX`` (default 1 GiB; e.g. ``500MB``) the least recently used
+entries are removed. Location: ``cache=PATH``, else ``$TOKEFF_CACHE_DIR``, else
+``$XDG_CACHE_HOME/tokeff``, else ``~/.cache/tokeff``. Clear it with :func:`clear` or
+``tokeff cache clear``.
 
 >>> import tokeff
 >>> res = tokeff.measure("udhr", ["cl100k_base"], cache=True)  # doctest: +SKIP
@@ -29,7 +32,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import stat
 import struct
 import threading
 import uuid
@@ -168,21 +173,26 @@ class CountCache:
     ``stats`` counts hits, misses, entries written and corrupt entries found in this process.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, *, max_bytes: int | None = None):
         self.root = Path(path).expanduser() if path is not None else default_dir()
         self.dir = self.root / f"counts-v{FORMAT_VERSION}"
+        self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
         self.stats = {"hits": 0, "misses": 0, "writes": 0, "corrupt": 0, "skipped": 0}
+        self.evicted = 0  # entries removed to keep under max_bytes
         self._lock = threading.Lock()
+        self._size: int | None = None  # bytes of entries, scanned on the first write
 
     def __repr__(self) -> str:
         return f"<CountCache {str(self.root)!r}>"
 
     def __getstate__(self) -> dict[str, Any]:  # picklable for worker processes
-        return {"root": self.root, "dir": self.dir, "stats": dict(self.stats)}
+        return {"root": self.root, "dir": self.dir, "stats": dict(self.stats),
+                "max_bytes": self.max_bytes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._size = None
 
     block_digest = staticmethod(block_digest)
 
@@ -224,6 +234,14 @@ class CountCache:
         except FileNotFoundError:
             self._bump("misses")
             return None
+        except IsADirectoryError:
+            # Not an entry: removed, so the counts written next can take its place.
+            log.warning("tokeff cache: %s is a directory, not an entry; it is removed and "
+                        "counted again", p)
+            shutil.rmtree(p, ignore_errors=True)
+            self._bump("corrupt")
+            self._bump("misses")
+            return None
         except OSError as e:
             log.warning("tokeff cache: cannot read %s (%s); counting again", p, e.strerror)
             self._bump("misses")
@@ -241,6 +259,10 @@ class CountCache:
                 pass
             return None
         self._bump("hits")
+        try:
+            os.utime(p)  # recently used: evicted last
+        except OSError:
+            pass
         # Reasons are rebuilt (they name the tokenizer and language of this run).
         na: dict[str, str] = {}
         if not meta["has_spans"]:
@@ -273,22 +295,54 @@ class CountCache:
                 pass
             return
         self._bump("writes")
+        self._account(len(data))
+
+    def _account(self, added: int) -> None:
+        """Keep the entries under ``max_bytes``: past it, remove the least recently used
+        (oldest modification time; a hit touches its entry) down to 90 % of the cap."""
+        with self._lock:
+            if self._size is None:
+                self._size = sum(size for _, size, _ in self._scan())
+            else:
+                self._size += added
+            if self.max_bytes <= 0 or self._size <= self.max_bytes:
+                return
+            files = sorted(self._scan(), key=lambda e: e[2])
+            target = int(self.max_bytes * 0.9)
+            size = sum(sz for _, sz, _ in files)
+            for path, sz, _ in files:
+                if size <= target:
+                    break
+                try:
+                    path.unlink()
+                except OSError:
+                    continue
+                size -= sz
+                self.evicted += 1
+            self._size = size
+
+    def _scan(self) -> list[tuple[Path, int, float]]:
+        out = []
+        for f in self.entries():
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((f, st.st_size, st.st_mtime))
+        return out
 
     def entries(self) -> list[Path]:
+        """The entry files (a directory where an entry should be is not an entry)."""
         if not self.dir.is_dir():
             return []
-        return sorted(self.dir.glob(f"*/*{_SUFFIX}"))
+        return sorted(p for p in self.dir.glob(f"*/*{_SUFFIX}") if not p.is_dir())
 
     def info(self) -> dict[str, Any]:
-        """Location, number of entries and their total size."""
-        files = self.entries()
-        size = 0
-        for f in files:
-            try:
-                size += f.stat().st_size
-            except OSError:
-                pass
-        return {"path": str(self.root), "entries": len(files), "bytes": size,
+        """Location, number of entries, their total size and the size cap."""
+        files = self._scan()
+        return {"path": str(self.root), "entries": len(files),
+                "bytes": sum(sz for _, sz, _ in files), "cap": self.max_bytes,
                 "format": FORMAT_VERSION, "tokeff": __version__}
 
     def clear(self) -> int:
@@ -300,15 +354,39 @@ class CountCache:
         return n
 
 
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
+          "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+def parse_size(text: str) -> int:
+    """``"500MB"``, ``"2 GiB"``, ``"0"`` (no cap) -> bytes (binary units either way)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise UsageError(f"a cache size is a number with an optional unit (e.g. 500MB, 2GB), "
+                         f"not {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def max_bytes_from_env() -> int:
+    env = os.environ.get("TOKEFF_CACHE_MAX", "").strip()
+    if not env:
+        return DEFAULT_MAX_BYTES
+    try:
+        return parse_size(env)
+    except UsageError as e:
+        raise UsageError(f"TOKEFF_CACHE_MAX: {e}") from None
+
+
 def resolve_cache(cache: Any) -> CountCache | None:
     """``cache=`` of :func:`tokeff.measure`: True (the default location), False (off), a
-    directory, a :class:`CountCache`, or None: on when ``$TOKEFF_CACHE`` is 1/true/yes/on
-    (or names a directory), else off."""
+    directory, a :class:`CountCache`, or None: on, unless ``$TOKEFF_CACHE`` is 0/false/no/off
+    (a directory there is used instead of the default location)."""
     if cache is None:
         env = os.environ.get("TOKEFF_CACHE", "").strip()
-        if env.lower() in ("", "0", "false", "no", "off"):
+        if env.lower() in ("0", "false", "no", "off"):
             return None
-        cache = True if env.lower() in ("1", "true", "yes", "on") else env
+        cache = True if env.lower() in ("", "1", "true", "yes", "on") else env
     if cache is False:
         return None
     if cache is True:
@@ -323,8 +401,8 @@ def resolve_cache(cache: Any) -> CountCache | None:
 def clear(path: str | os.PathLike | None = None) -> int:
     """Remove every cached count (at ``path`` or the default location); returns how many.
 
-    >>> import tokeff.cache
-    >>> tokeff.cache.clear()  # doctest: +SKIP
+    >>> import tokeff.counting.cache
+    >>> tokeff.counting.cache.clear()  # doctest: +SKIP
     """
     return CountCache(path).clear()
 

@@ -86,8 +86,12 @@ def _count_partition(partition: Any, tokenizers: list[Any], segmenters: dict[str
                      ) -> dict[tuple[str, str], Counts]:
     check_worker(tokenizers, version)
     corpus = partition.load()
-    counts = count_corpus(corpus, tokenizers, segmenters, runner=ThreadRunner(), store=cache,
-                          spans=spans, words=words)
+    runner = ThreadRunner()
+    try:
+        counts = count_corpus(corpus, tokenizers, segmenters, runner=runner, store=cache,
+                              spans=spans, words=words)
+    finally:
+        runner.close()
     return {k: c.compact() for k, c in counts.items()}
 
 

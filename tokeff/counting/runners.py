@@ -76,19 +76,29 @@ class ThreadRunner:
     def __init__(self, workers: int | None = None, pool: Executor | None = None):
         self.workers = workers or default_workers()
         self.pool = pool
+        self._own: ThreadPoolExecutor | None = None
 
     def run(self, jobs, tokenizers, spans):
         if self.workers <= 1 and self.pool is None:
             yield from SerialRunner().run(jobs, tokenizers, spans)
             return
-        own = self.pool is None
-        pool = self.pool or ThreadPoolExecutor(max_workers=self.workers,
-                                               thread_name_prefix="tokeff-count")
+        if self.pool is None and self._own is None:
+            # Kept for later calls (a streamed corpus runs once per chunk) until close().
+            self._own = ThreadPoolExecutor(max_workers=self.workers,
+                                           thread_name_prefix="tokeff-count")
+        pool = self.pool or self._own
+        assert pool is not None
         try:
             yield from self._run(pool, jobs, tokenizers, spans)
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the threads this runner started (not a pool it was given)."""
+        own, self._own = self._own, None
+        if own is not None:
+            own.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
