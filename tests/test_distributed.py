@@ -95,3 +95,19 @@ def test_worker_with_another_library_version_refuses():
         check_worker([other], tokeff.__version__)
     with pytest.raises(tokeff.UsageError, match="tokeff"):
         check_worker([tok], "0.0.0")
+
+
+def test_cli_starts_a_local_cluster_or_connects_to_a_scheduler(client, capsys):
+    from tokeff.cli import main
+
+    args = ["compare", "--corpus", "udhr", "--langs", "en,zh", "--tokenizers", "cl100k_base",
+            "--metrics", "tokens,parity", "--bootstrap", "20", "--format", "json", "-q"]
+    assert main(args) == 0
+    plain = tokeff.Results.from_json(capsys.readouterr().out)
+    # --scheduler: the running cluster; --executor dask alone: a local cluster of --workers.
+    assert main([*args, "--scheduler", client.scheduler.address, "--chunk-size", "7"]) == 0
+    assert tokeff.Results.from_json(capsys.readouterr().out).rows == plain.rows
+    assert main([*args, "--executor", "dask", "--workers", "1"]) == 0
+    assert tokeff.Results.from_json(capsys.readouterr().out).rows == plain.rows
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot connect to the Dask scheduler" in capsys.readouterr().err

@@ -252,3 +252,68 @@ def test_bad_executor_is_a_usage_error():
     with pytest.raises(tokeff.UsageError, match="executor"):
         tokeff.measure(c, [fx.cl100k()], executor="gpu", pivot="eng_Latn")
 
+
+
+def _cli_json(capsys, *args):
+    from tokeff.cli import main
+
+    assert main(["compare", "--format", "json", "-q", *args]) == 0
+    return tokeff.Results.from_json(capsys.readouterr().out)
+
+
+def test_named_corpus_streamed_or_not_even_with_a_local_dir_of_that_name(tmp_path, capsys,
+                                                                        monkeypatch):
+    # One resolver: "udhr" names the embedded corpus whether it is loaded or streamed, even when
+    # the working directory holds ./udhr (a path spec, ./udhr, would measure that instead).
+    local = tmp_path / "udhr"
+    local.mkdir()
+    (local / "eng_Latn.txt").write_text("not the declaration\n", encoding="utf-8")
+    (local / "zho_Hans.txt").write_text("不是宣言\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["--corpus", "udhr", "--langs", "en,zh", "--tokenizers", "cl100k_base",
+            "--metrics", "tokens,parity,tokens_per_char", "--bootstrap", "50"]
+    plain = _cli_json(capsys, *args)
+    for extra in (["--chunk-size", "7"], ["--chunk-size", "7", "--executor", "processes",
+                                          "--workers", "2"]):
+        streamed = _cli_json(capsys, *args, *extra)
+        assert streamed.rows == plain.rows
+        assert streamed.meta["corpus_hash"] == plain.meta["corpus_hash"]
+    assert plain.meta["corpus"] == "udhr" and plain.meta["n_segments"] == 31
+    mine = _cli_json(capsys, "--corpus", "./udhr", "--tokenizers", "cl100k_base",
+                     "--metrics", "tokens", "--bootstrap", "0")
+    assert mine.meta["n_segments"] == 1 and mine.meta["corpus_hash"] != plain.meta["corpus_hash"]
+
+
+def test_a_streamed_file_that_changes_during_the_run_is_an_error(tmp_path):
+    (tmp_path / "eng_Latn.txt").write_text("one\ntwo\nthree\nfour\n", encoding="utf-8")
+    (tmp_path / "fra_Latn.txt").write_text("un\ndeux\ntrois\nquatre\n", encoding="utf-8")
+    stream = open_stream(str(tmp_path), chunk_size=2)
+    first = stream.partitions[0].load()
+    assert first.segments["eng_Latn"] == ["one", "two"]
+    # Rewritten with the same number of lines (and bytes) after the first pass.
+    (tmp_path / "fra_Latn.txt").write_text("un\ndeux\nTROIS\nquatre\n", encoding="utf-8")
+    with pytest.raises(tokeff.CorpusError, match="changed while it was measured"):
+        stream.partitions[1].load()
+    jl = tmp_path / "c.jsonl"
+    jl.write_text('{"en": "a", "fr": "b"}\n{"en": "c", "fr": "d"}\n', encoding="utf-8")
+    stream = open_stream(str(jl), chunk_size=1)
+    jl.write_text('{"en": "a", "fr": "b"}\n{"en": "X", "fr": "d"}\n', encoding="utf-8")
+    with pytest.raises(tokeff.CorpusError, match="changed while it was measured"):
+        stream.partitions[1].load()
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_jsonl_duplicate_keys_and_lone_surrogates_are_named(tmp_path, streamed):
+    p = tmp_path / "c.jsonl"
+    load = (lambda: open_stream(str(p), chunk_size=1)) if streamed else \
+        (lambda: tokeff.load_corpus(str(p)))
+    p.write_text('{"en": "x", "zh": "y"}\n{"en": "FIRST", "zh": "你好", "en": "Hello"}\n',
+                 encoding="utf-8")
+    with pytest.raises(tokeff.CorpusError, match=r"c.jsonl, line 2: key 'en' appears twice"):
+        load()
+    p.write_text('{"en": "x", "zh": "y"}\n{"en": "a\\ud800b", "zh": "z"}\n', encoding="utf-8")
+    with pytest.raises(tokeff.CorpusError, match=r"c.jsonl, line 2: en holds a lone surrogate"):
+        load()
+    p.write_text('{"en": "\\ud83d\\ude00", "zh": "y"}\n', encoding="utf-8")
+    assert load().load().segments["eng_Latn"] == ["😀"] if streamed else \
+        load().segments["eng_Latn"] == ["😀"]
