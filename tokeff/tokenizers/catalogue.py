@@ -286,12 +286,10 @@ def _cache():
 
 def _tiktoken(entry: CatalogueEntry, ranks: dict[bytes, int], pat_str: str,
               specials: dict[str, int]) -> Tokenizer:
-    import tiktoken
+    from .tiktoken_backend import TiktokenTokenizer, build_encoding
 
-    from .tiktoken_backend import TiktokenTokenizer
-
-    enc = tiktoken.Encoding(name=entry.name, pat_str=pat_str, mergeable_ranks=ranks,
-                            special_tokens=specials)
+    enc = build_encoding(entry.name, pat_str, ranks, specials,
+                         source=f"tokenizer {entry.name!r}: {entry.file}")
     return TiktokenTokenizer(enc, name=entry.name,
                              required_normalization=entry.required_normalization)
 
@@ -364,16 +362,9 @@ def _build_hf_json(entry: CatalogueEntry, data: bytes) -> Tokenizer:
 
 
 def _build_spm(entry: CatalogueEntry, data: bytes) -> Tokenizer:
-    import sentencepiece
+    from .spm_backend import SPMTokenizer, load_processor
 
-    from .spm_backend import SPMTokenizer
-
-    sp = sentencepiece.SentencePieceProcessor()
-    try:
-        sp.Load(model_proto=data)
-    except (RuntimeError, OSError) as e:
-        raise TokenizerError(f"tokenizer {entry.name!r}: {entry.file} is not a sentencepiece "
-                             f"model: {e}") from None
+    sp = load_processor(data, source=f"tokenizer {entry.name!r}: {entry.file}")
     return SPMTokenizer(sp, name=entry.name)
 
 

@@ -31,6 +31,42 @@ def _bytes_to_unicode() -> dict[str, int]:
     return {chr(c): b for b, c in zip(bs, cs)}
 
 
+_MODEL_TYPES = ("BPE", "WordPiece", "WordLevel", "Unigram")
+
+
+def _why_not_a_tokenizer(path: Path, err: Exception) -> str:
+    """Name the cause when the tokenizers library refuses a file (its own message, e.g.
+    "expected `,` or `}` at line 1 column 8", says where its parser stopped, not why)."""
+    head = f"{path} is not a Hugging Face tokenizer.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return f"{head}: it is not UTF-8 text (a binary file? a sentencepiece .model is spm:PATH)"
+    except OSError as e:
+        return f"cannot read {path}: {e.strerror}"
+    if not text.strip():
+        return f"{head}: the file is empty"
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        return f"{path}, line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})"
+    if not isinstance(doc, dict):
+        return (f"{head}: it holds a JSON {'array' if isinstance(doc, list) else type(doc).__name__}"
+                ", and a tokenizer.json is an object with a \"model\"")
+    model = doc.get("model")
+    if not isinstance(model, dict):
+        keys = ", ".join(sorted(map(str, doc))[:8]) or "none"
+        return (f"{head}: it has no \"model\" (its keys: {keys}). A tokenizer.json has "
+                "\"model\", \"normalizer\", \"pre_tokenizer\", \"added_tokens\", ...; if this "
+                "is a config.json or tokenizer_config.json, give the tokenizer.json beside it")
+    mtype = model.get("type")
+    if mtype is not None and mtype not in _MODEL_TYPES:
+        return (f"{head}: model type {mtype!r} is not one the tokenizers library knows "
+                f"({', '.join(_MODEL_TYPES)})")
+    return (f"{head} this version of the tokenizers library can read ({err}); it may need a "
+            "newer tokenizers (pip install -U tokenizers)")
+
+
 class HFTokenizer(Tokenizer):
     """Wrap a :class:`tokenizers.Tokenizer`: no special tokens added, special-token strings in
     the text encoded as ordinary text, padding and truncation off.
@@ -87,8 +123,8 @@ class HFTokenizer(Tokenizer):
             raise TokenizerError(f"tokenizer file not found: {path}")
         try:
             tok = _T.from_file(str(path))
-        except Exception as e:
-            raise TokenizerError(f"{path} is not a valid Hugging Face tokenizer.json: {e}") from None
+        except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions
+            raise TokenizerError(_why_not_a_tokenizer(path, e)) from None
         return cls(tok, name=name or path.parent.name or path.stem)
 
     @classmethod

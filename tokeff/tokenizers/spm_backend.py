@@ -14,6 +14,26 @@ from ..errors import TokenizerError
 from .base import Tokenizer, TokenArrays, ids_to_arrays
 
 
+def load_processor(data: bytes, *, source: str):
+    """A ``SentencePieceProcessor`` from the bytes of a ``.model`` file, or an error that names
+    ``source`` and the likely cause."""
+    import sentencepiece
+
+    if not data:
+        raise TokenizerError(f"{source} is empty (0 bytes), not a sentencepiece model; the "
+                             "download or copy may have failed. Fix: fetch the .model again")
+    if data.lstrip()[:1] in (b"{", b"["):
+        raise TokenizerError(f"{source} is JSON, not a sentencepiece model (a binary protobuf); "
+                             "a Hugging Face tokenizer.json is loaded as hf:PATH")
+    sp = sentencepiece.SentencePieceProcessor()
+    try:
+        sp.Load(model_proto=data)
+    except (RuntimeError, OSError, ValueError) as e:
+        raise TokenizerError(f"{source} is not a sentencepiece model (a truncated or foreign "
+                             f"file? sentencepiece says: {str(e).strip()})") from None
+    return sp
+
+
 class SPMTokenizer(Tokenizer):
     """Wrap a :class:`sentencepiece.SentencePieceProcessor`.
 
@@ -38,12 +58,11 @@ class SPMTokenizer(Tokenizer):
         path = Path(path)
         if not path.is_file():
             raise TokenizerError(f"sentencepiece model not found: {path}")
-        sp = sentencepiece.SentencePieceProcessor()
         try:
-            sp.Load(model_proto=path.read_bytes())
-        except Exception as e:
-            raise TokenizerError(f"{path} is not a valid sentencepiece model: {e}") from None
-        return cls(sp, name=name or path.stem)
+            data = path.read_bytes()
+        except OSError as e:
+            raise TokenizerError(f"cannot read sentencepiece model {path}: {e.strerror}") from None
+        return cls(load_processor(data, source=str(path)), name=name or path.stem)
 
     @property
     def vocab_size(self) -> int:
