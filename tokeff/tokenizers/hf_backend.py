@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import re
@@ -29,6 +30,79 @@ def _bytes_to_unicode() -> dict[str, int]:
             cs.append(256 + n)
             n += 1
     return {chr(c): b for b, c in zip(bs, cs)}
+
+
+def _short_text(x: object) -> str:
+    """A short, signature-safe spelling of a Replace/Prepend argument: ASCII letters and digits
+    as themselves, other characters as U+XXXX; long strings and regexes by a hash."""
+    if isinstance(x, dict):  # {"String": " "} or {"Regex": "..."}
+        if "Regex" in x:
+            return "re#" + hashlib.sha256(str(x["Regex"]).encode()).hexdigest()[:8]
+        x = x.get("String", "")
+    text = str(x)
+    if len(text) > 8:
+        return "#" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return "".join(c if c.isascii() and c.isalnum() else f"U+{ord(c):04X}" for c in text)
+
+
+def normalizer_summary(state: dict | None) -> str:
+    """A Hugging Face normaliser (its JSON) as a stable short string: the steps in order,
+    joined by ``+`` (``"NFKC"``, ``"NFD+lowercase+strip_accents"``,
+    ``"replace(U+0020>U+2581)+prepend(U+2581)"``), ``"none"`` when there is none.
+
+    >>> normalizer_summary({"type": "Sequence", "normalizers": [{"type": "NFKC"},
+    ...                     {"type": "Lowercase"}]})
+    'NFKC+lowercase'
+    >>> normalizer_summary({"type": "Sequence", "normalizers": []})
+    'none'
+    """
+    parts = _normalizer_parts(state)
+    return "+".join(parts) if parts else "none"
+
+
+def _normalizer_parts(d: dict | None) -> list[str]:
+    if not d:
+        return []
+    t = str(d.get("type"))
+    if t == "Sequence":
+        return [p for n in d.get("normalizers") or () for p in _normalizer_parts(n)]
+    if t in ("NFC", "NFD", "NFKC", "NFKD"):
+        return [t]
+    if t == "Lowercase":
+        return ["lowercase"]
+    if t == "StripAccents":
+        return ["strip_accents"]
+    if t == "Strip":
+        left, right = d.get("strip_left", True), d.get("strip_right", True)
+        return ["strip" if left and right else "lstrip" if left else "rstrip"] \
+            if left or right else []
+    if t == "Replace":
+        return [f"replace({_short_text(d.get('pattern'))}>{_short_text(d.get('content'))})"]
+    if t == "Prepend":
+        return [f"prepend({_short_text(d.get('prepend'))})"]
+    if t == "BertNormalizer":
+        lower = bool(d.get("lowercase", True))
+        strip = d.get("strip_accents")
+        flags = [name for name, on in (("clean", d.get("clean_text", True)),
+                                       ("cjk_spaces", d.get("handle_chinese_chars", True)),
+                                       ("strip_accents", lower if strip is None else strip),
+                                       ("lowercase", lower)) if on]
+        return [f"bert({','.join(flags)})"]
+    if t == "Precompiled":  # a sentencepiece charsmap (often nmt_nfkc), known only by its bytes
+        blob = str(d.get("precompiled_charsmap", ""))
+        return ["precompiled#" + hashlib.sha256(blob.encode()).hexdigest()[:8]] if blob else []
+    if t == "ByteLevel":  # a reversible byte-to-character mapping, not a normalisation
+        return []
+    return [t.lower()]
+
+
+def hf_internal_normalization(tokenizer) -> str:
+    """:func:`normalizer_summary` of a ``tokenizers.Tokenizer`` (reads only the normaliser's
+    own JSON, not the whole tokenizer)."""
+    norm = tokenizer.normalizer
+    if norm is None:
+        return "none"
+    return normalizer_summary(json.loads(norm.__getstate__()))
 
 
 _MODEL_TYPES = ("BPE", "WordPiece", "WordLevel", "Unigram")
@@ -89,6 +163,7 @@ class HFTokenizer(Tokenizer):
             pass
         self.tokenizer = tokenizer
         self.backend_version = tokenizers.__version__
+        self.internal_normalization = hf_internal_normalization(tokenizer)
         self._json_cache: dict | None = None
         self._unk: tuple[int | None] | None = None
 

@@ -96,14 +96,23 @@ class TiktokenTokenizer(Tokenizer):
     """
 
     backend = "tiktoken"
+    _hash_covers_normalization = True
 
-    def __init__(self, encoding, *, name: str | None = None, required_normalization: str = "none"):
+    def __init__(self, encoding, *, name: str | None = None, required_normalization: str = "none",
+                 text_tokens: Sequence[str] = ()):
         import tiktoken
 
         super().__init__(name or encoding.name)
         self.encoding = encoding
         self.backend_version = tiktoken.__version__
         self.required_normalization = required_normalization
+        unknown = set(text_tokens) - set(encoding._special_tokens)
+        if unknown:
+            raise TokenizerError(f"tokenizer {self.name!r}: text tokens {sorted(unknown)} are not "
+                                 "among the encoding's added tokens")
+        #: Added tokens the original marks non-special: matched in text as one token, as the
+        #: original tokenizer does (the other special tokens are encoded as ordinary text).
+        self.text_tokens = frozenset(text_tokens)
         self._nbytes: np.ndarray | None = None
 
     @classmethod
@@ -145,7 +154,14 @@ class TiktokenTokenizer(Tokenizer):
         enc = self.encoding
         # A plain loop beats encode_ordinary_batch's thread pool on short segments; the engine
         # parallelises across processes instead.
-        return list(map(enc.encode_ordinary, texts))
+        if not self.text_tokens:
+            return list(map(enc.encode_ordinary, texts))
+        allowed, ordinary = self.text_tokens, enc.encode_ordinary
+        firsts = tuple({t[0] for t in allowed})
+        # Only a text holding a text token's first character can contain one: the rest takes
+        # the plain path.
+        return [enc.encode(t, allowed_special=allowed, disallowed_special=())
+                if any(c in t for c in firsts) else ordinary(t) for t in texts]
 
     def _encode_spans(self, texts: list[str]) -> TokenArrays:
         arrays = ids_to_arrays(self._encode_ids(texts))
@@ -156,7 +172,7 @@ class TiktokenTokenizer(Tokenizer):
     def _canonical_bytes(self) -> bytes:
         enc = self.encoding
         ranks = sorted(enc._mergeable_ranks.items(), key=lambda kv: kv[1])
-        lines = [b"pat " + enc._pat_str.encode(), b"norm " + self.required_normalization.encode()]
+        lines = [b"pat " + enc._pat_str.encode(), b"norm " + self.pre_normalization.encode()]
         lines += [base64.b64encode(t) + b" " + str(r).encode() for t, r in ranks]
         lines += [b"special " + k.encode() + b" " + str(v).encode()
                   for k, v in sorted(enc._special_tokens.items())]
