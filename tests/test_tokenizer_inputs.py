@@ -8,14 +8,13 @@ import gzip
 import json
 from pathlib import Path
 
+import _fixtures as fx
 import numpy as np
 import pytest
 
 import tokeff
 from tokeff.errors import TokenizerError
 from tokeff.tokenizers import as_tokenizer, get_tokenizer
-
-import _fixtures as fx
 
 # ---------------------------------------------------------------------------------------------
 # User tokenizers: ids and offsets are validated (17.3, 17.8)

@@ -7,14 +7,13 @@ import hashlib
 import io
 import json
 
+import _fixtures as fx
 import pytest
 
 from tokeff.errors import UsageError
 from tokeff.tokenizers import as_tokenizer, get_tokenizer
 from tokeff.tokenizers import catalogue as C
 from tokeff.tokenizers.hf_backend import HFTokenizer, normalizer_summary
-
-import _fixtures as fx
 
 # ---------------------------------------------------------------------------------------------
 # tnorm from each backend

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import TokeffError, TokenizerError
-from .base import NORMALIZATIONS, Tokenizer, TokenArrays
+from .base import NORMALIZATIONS, TokenArrays, Tokenizer
 
 _INT64_MAX = np.iinfo(np.int64).max
 

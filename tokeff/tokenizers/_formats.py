@@ -55,8 +55,10 @@ log = logging.getLogger("tokeff.cache")
 
 
 def parse_tiktoken_ranks(data: bytes, *, source: str = "<bytes>") -> Ranks:
-    """Parse a tiktoken rank file: one ``BASE64 RANK`` pair per line, checked with
-    :func:`check_ranks` (each error names ``source`` and the line)."""
+    """Parse a tiktoken rank file: one ``BASE64 RANK`` pair per line. Refused, naming
+    ``source`` and the line: a token or rank given twice (tiktoken panics on duplicate ranks),
+    gaps (tiktoken's own encodings assert ranks ``0..n-1`` through ``explicit_n_vocab``), a byte
+    without a single-byte token (tiktoken panics on text containing it)."""
     ranks: Ranks = {}
     b64 = base64.b64decode
     lines = data.splitlines()
@@ -93,7 +95,8 @@ def _rank_line_ok(line: bytes) -> bool:
 
 
 def _ranks_ok(ranks: Ranks) -> bool:
-    """Ranks unique and exactly ``0..n-1``, and every single byte a token (cheap, no loop)."""
+    """Ranks unique and exactly ``0..n-1``, every single byte a token (the cheap check; the
+    offending line is found only when it fails)."""
     values = np.fromiter(ranks.values(), dtype=np.int64, count=len(ranks))
     n = len(values)
     if n == 0 or int(values.min()) != 0 or int(values.max()) != n - 1:
@@ -101,30 +104,6 @@ def _ranks_ok(ranks: Ranks) -> bool:
     if len(np.unique(values)) != n:
         return False
     return all(bytes([b]) in ranks for b in range(256))
-
-
-def check_ranks(ranks: Ranks, *, source: str) -> None:
-    """Refuse ranks tiktoken cannot use (it panics on duplicate ranks at load and on a missing
-    single byte at encode time) or that its own encodings never have (gaps: tiktoken's
-    encodings assert ranks ``0..n-1`` through ``explicit_n_vocab``)."""
-    if _ranks_ok(ranks):
-        return
-    by_rank: dict[int, bytes] = {}
-    for tok, r in sorted(ranks.items(), key=lambda kv: kv[1]):
-        if r < 0:
-            raise TokenizerError(f"{source}: token {tok!r} has negative rank {r}")
-        if r in by_rank:
-            raise TokenizerError(f"{source}: rank {r} is given to both {by_rank[r]!r} and {tok!r}; "
-                                 "every token needs its own rank")
-        by_rank[r] = tok
-    expected = 0
-    for r in sorted(by_rank):
-        if r != expected:
-            raise TokenizerError(f"{source}: ranks must run 0..{len(by_rank) - 1} without gaps; "
-                                 f"rank {expected} is missing (next is {r}, token "
-                                 f"{by_rank[r]!r})")
-        expected += 1
-    _check_single_bytes(ranks, source)
 
 
 def _check_single_bytes(ranks: Ranks, source: str) -> None:
@@ -533,5 +512,4 @@ __all__ = [
     "parse_rwkv_vocab",
     "parse_tekken",
     "parse_tiktoken_ranks",
-    "check_ranks",
 ]

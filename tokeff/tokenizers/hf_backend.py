@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
-import re
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -13,9 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, char_to_byte_offsets, ids_to_arrays, valid_utf8
-
-_BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
+from ._hashcache import file_identity
+from .base import (
+    TokenArrays,
+    Tokenizer,
+    char_to_byte_offsets,
+    ids_to_arrays,
+    invalid_utf8_flat,
+)
 
 
 def _bytes_to_unicode() -> dict[str, int]:
@@ -169,11 +174,18 @@ class HFTokenizer(Tokenizer):
 
     @property
     def _json(self) -> dict:
-        """The tokenizer's JSON, parsed on first use (half the load time of a large
-        tokenizer.json; counting does not need it)."""
+        """The tokenizer's JSON, parsed on first use and then kept, for callers that read it
+        repeatedly. tokeff's own code does not use it: the parsed JSON of a large
+        tokenizer.json holds 100+ MB, and counting needs none of it."""
         if self._json_cache is None:
             self._json_cache = json.loads(self.tokenizer.to_str())
         return self._json_cache
+
+    def _part(self, name: str) -> dict | None:
+        """One component's JSON (``model``, ``pre_tokenizer``, ``decoder``), without
+        serialising the whole tokenizer."""
+        obj = getattr(self.tokenizer, name, None)
+        return None if obj is None else json.loads(obj.__getstate__())
 
     @property  # type: ignore[override]
     def unk_id(self) -> int | None:
@@ -183,7 +195,7 @@ class HFTokenizer(Tokenizer):
             if unk is not None:
                 self._unk = (self.tokenizer.token_to_id(unk),)
             elif type(model).__name__ == "Unigram":
-                unk_idx = self._json["model"].get("unk_id")
+                unk_idx = (self._part("model") or {}).get("unk_id")
                 self._unk = (int(unk_idx) if unk_idx is not None else None,)
             else:
                 self._unk = (None,)
@@ -200,7 +212,9 @@ class HFTokenizer(Tokenizer):
             tok = _T.from_file(str(path))
         except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions
             raise TokenizerError(_why_not_a_tokenizer(path, e)) from None
-        return cls(tok, name=name or path.parent.name or path.stem)
+        out = cls(tok, name=name or path.parent.name or path.stem)
+        out._source_key = file_identity(path)
+        return out
 
     @classmethod
     def from_str(cls, data: str, *, name: str) -> HFTokenizer:
@@ -233,27 +247,61 @@ class HFTokenizer(Tokenizer):
         arrays.ends = c2b[seg_char + offs[:, 1]] - seg_byte
         return arrays
 
+    def _hash_params(self) -> tuple[str, ...]:
+        # Tokens added after loading change the hash without changing the file.
+        return (str(self.vocab_size),)
+
     def _canonical_bytes(self) -> bytes:
-        d = dict(self._json)
+        d = json.loads(self.tokenizer.to_str())  # not kept: see _json
         d.pop("padding", None)
         d.pop("truncation", None)
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _byte_fallback_mask(self) -> np.ndarray:
+        """Byte tokens (``<0xNN>``) and, for byte-level BPE, tokens whose bytes are not valid
+        UTF-8 alone; vectorised over the vocabulary (no Python step per token or character)."""
         mask = np.zeros(self.vocab_size, dtype=bool)
-        text = json.dumps(self._json.get("pre_tokenizer")) + json.dumps(self._json.get("decoder"))
-        byte_level = "ByteLevel" in text
-        table = _bytes_to_unicode() if byte_level else {}
-        for tok, i in self.tokenizer.get_vocab(with_added_tokens=False).items():
-            if i >= len(mask):
-                continue
-            if _BYTE_TOKEN.match(tok):
-                mask[i] = True
-            elif byte_level:
-                try:
-                    raw = bytes(table[c] for c in tok)
-                except KeyError:
-                    continue
-                if not valid_utf8(raw):
-                    mask[i] = True
+        vocab = self.tokenizer.get_vocab(with_added_tokens=False)
+        byte_ids = [i for i in map(vocab.get, _BYTE_TOKEN_SPELLINGS) if i is not None]
+        mask[[i for i in byte_ids if i < len(mask)]] = True
+        text = json.dumps(self._part("pre_tokenizer")) + json.dumps(self._part("decoder"))
+        if "ByteLevel" not in text or not vocab:
+            return mask
+        toks = list(vocab)
+        ids = np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+        lengths = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        # GPT-2's printable characters back to bytes, all tokens at once; a token with a
+        # character outside that alphabet (not byte-level text) is left unmarked.
+        cps = np.frombuffer("".join(toks).encode("utf-32-le"), dtype=np.uint32)
+        lut = _byte_level_lut()
+        vals = lut[np.minimum(cps, len(lut) - 1)]
+        foreign = np.zeros(len(toks), dtype=bool)
+        nonempty = lengths > 0
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        foreign[nonempty] = np.logical_or.reduceat(vals < 0, starts)
+        bad = invalid_utf8_flat(vals.astype(np.uint8), lengths) & ~foreign
+        ids = ids[bad]
+        mask[ids[ids < len(mask)]] = True
         return mask
+
+
+def _hex_spellings(b: int) -> list[str]:
+    """``<0xNN>`` for byte ``b`` in every letter case of its hex digits (``<0xaB>`` too)."""
+    out = [""]
+    for ch in f"{b:02x}":
+        out = [o + c for o in out for c in dict.fromkeys((ch, ch.upper()))]
+    return [f"<0x{h}>" for h in out]
+
+
+_BYTE_TOKEN_SPELLINGS = [s for b in range(256) for s in _hex_spellings(b)]
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_level_lut() -> np.ndarray:
+    """Code point -> byte of GPT-2's byte-level alphabet; -1 for other characters (the last
+    slot stands for every code point beyond the alphabet)."""
+    table = _bytes_to_unicode()
+    lut = np.full(max(map(ord, table)) + 2, -1, dtype=np.int16)
+    for c, b in table.items():
+        lut[ord(c)] = b
+    return lut

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, ids_to_arrays
+from .base import TokenArrays, Tokenizer, ids_to_arrays
 
 
 def _fields(buf: bytes):
@@ -122,7 +122,6 @@ class SPMTokenizer(Tokenizer):
 
     @classmethod
     def from_file(cls, path: str | Path, *, name: str | None = None) -> SPMTokenizer:
-        import sentencepiece
 
         path = Path(path)
         if not path.is_file():
@@ -156,6 +155,9 @@ class SPMTokenizer(Tokenizer):
         return hashlib.sha256(self.processor.serialized_model_proto()).digest()
 
     def _byte_fallback_mask(self) -> np.ndarray:
+        # Byte pieces are named <0xNN>: 256 lookups instead of a call per vocabulary entry.
         sp = self.processor
-        return np.fromiter((sp.is_byte(i) for i in range(sp.vocab_size())), dtype=bool,
-                           count=sp.vocab_size())
+        mask = np.zeros(sp.vocab_size(), dtype=bool)
+        ids = [sp.piece_to_id(f"<0x{b:02X}>") for b in range(256)]
+        mask[[i for i in ids if sp.is_byte(i)]] = True
+        return mask

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, ids_to_arrays, spans_from_byte_lengths, valid_utf8
+from ._hashcache import file_identity
+from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths, valid_utf8
 
 _PATCH_LOCK = threading.Lock()
 
@@ -132,7 +133,9 @@ class TiktokenTokenizer(Tokenizer):
         nm = name or Path(path).name.split(".")[0]
         _check_special_ids(specials, len(ranks), str(path))
         enc = build_encoding(nm, pat_str, ranks, specials, source=str(path))
-        return cls(enc, name=nm, required_normalization=required_normalization)
+        tok = cls(enc, name=nm, required_normalization=required_normalization)
+        tok._source_key = file_identity(path)
+        return tok
 
     @property
     def vocab_size(self) -> int:
@@ -168,6 +171,10 @@ class TiktokenTokenizer(Tokenizer):
         arrays.starts, arrays.ends = spans_from_byte_lengths(arrays.ids, arrays.lengths,
                                                              self._token_nbytes())
         return arrays
+
+    def _hash_params(self) -> tuple[str, ...]:
+        enc = self.encoding
+        return (enc._pat_str, self.pre_normalization, repr(sorted(enc._special_tokens.items())))
 
     def _canonical_bytes(self) -> bytes:
         enc = self.encoding
