@@ -46,8 +46,8 @@ def _load(name: str):
 
 @pytest.mark.parametrize("name", C.select("all"))
 def test_pinned_content_hash_is_what_the_vocabulary_hashes_to(name):
-    """The catalogue's pinned hashes are recomputed here from the files; loading uses the pin
-    and computes nothing."""
+    """The catalogue's pinned hashes (``catalogue._CONTENT_HASHES``) are recomputed here from
+    the files; loading uses the pin and computes nothing."""
     tok = _load(name)
     assert tok.content_hash() == C._CONTENT_HASHES[name]
     fresh = tok._content_hash, tok._fingerprint

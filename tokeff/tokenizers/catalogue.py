@@ -54,6 +54,9 @@ compares every entry with its backend library on FLORES Chinese and English.
 Slow-to-parse formats are cached, parsed, under ``$TOKEFF_CACHE_DIR`` (default
 ``~/.cache/tokeff``), keyed by the source sha256 and the tokeff version; a cache file whose own
 hash does not match is rebuilt, never used. ``TOKEFF_NO_CACHE=1`` turns the cache off.
+Each entry's content hash (the signature's ``vocab:``) is pinned next to its file's sha256, so
+no run hashes a whole vocabulary again; a file is hashed once per process, however many
+entries or aliases load it.
 
 Left out, and why (checked 2026-11; only PyPI can be a dependency):
 
@@ -579,7 +582,7 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
 
 #: Content hash of each entry as loaded (what :meth:`Tokenizer.content_hash` computes from the
 #: vocabulary), pinned like the file's sha256 so that no run recomputes it (~1 s for the large
-#: ones). ``tests/test_catalogue.py`` recomputes every one from the files.
+#: ones). ``tests/test_tokenizer_loading.py`` recomputes every one from the files.
 _CONTENT_HASHES: dict[str, str] = {
     "o200k_base": "a87e4962827a66c780ca4528c69cf4f1581479ade54f8068dea6b44b8f1d1b5a",
     "cl100k_base": "8faa534cc19e6d6db49f8632bfbc9dd457826ea613c80e7336b9df4bdb99c361",
