@@ -16,7 +16,18 @@ class CorpusError(TokeffError, ValueError):
 
 
 class TokenizerError(TokeffError, ValueError):
-    """A tokenizer cannot be loaded or misbehaves."""
+    """A tokenizer cannot be loaded or misbehaves.
+
+    ``tokenizer`` names it when known. ``language`` is left for the layer that knows which text
+    was being encoded (counting) to fill in; the message then says it.
+    """
+
+    tokenizer: str | None = None
+    language: str | None = None
+
+    def __str__(self) -> str:
+        msg = super().__str__()
+        return f"{msg} (while encoding {self.language})" if self.language else msg
 
 
 class MissingDependencyError(TokeffError, ImportError):

@@ -18,11 +18,10 @@ normalisation), ``pattern=...`` (tiktoken rank files).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import parse_qsl
-
-import numpy as np
+from urllib.parse import unquote
 
 from ..errors import TokenizerError, UsageError
 from ..registry import Registry
@@ -31,7 +30,6 @@ from .base import (
     SupportsEncodeBatch,
     Tokenizer,
     TokenArrays,
-    ids_to_arrays,
 )
 
 __all__ = [
@@ -76,12 +74,23 @@ def _ensure_catalogue() -> None:
             pass
 
 
+_QUERY = re.compile(r"\?(?=\w+=)")
+_ITEM = re.compile(r"&(?=\w+=)")
+
+
 def _split_options(spec: str) -> tuple[str, dict[str, str]]:
-    if "?" in spec:
-        head, _, query = spec.rpartition("?")
-        opts = dict(parse_qsl(query, keep_blank_values=True))
-        return head, opts
-    return spec, {}
+    """``body?key=value&key=value``: the options start at the first ``?`` followed by
+    ``word=``, so a regex such as ``(?i:'s|'t)`` in ``pattern=`` keeps its own ``?``, ``&`` and
+    ``+``; values are percent-decoded (``%26`` is ``&``), and ``+`` stays a plus (a space is
+    ``%20``)."""
+    m = _QUERY.search(spec)
+    if m is None:
+        return spec, {}
+    opts: dict[str, str] = {}
+    for item in _ITEM.split(spec[m.end():]):
+        key, _, value = item.partition("=")
+        opts[key] = unquote(value)
+    return spec[:m.start()], opts
 
 
 def get_tokenizer(spec: str | object) -> Tokenizer:
@@ -183,57 +192,6 @@ def _load_backend(kind: str, target: str, opts: dict[str, str], spec: str) -> To
     return SPMTokenizer.from_file(target, name=name)
 
 
-class _AdaptedTokenizer(Tokenizer):
-    """A user object that satisfies :class:`SupportsEncodeBatch`, seen through the full API."""
-
-    def __init__(self, obj):
-        super().__init__(str(obj.name))
-        self.obj = obj
-        self.backend = str(getattr(obj, "backend", "custom"))
-        self.backend_version = str(getattr(obj, "backend_version", "unknown"))
-        self.required_normalization = str(getattr(obj, "required_normalization", "none"))
-        self.unk_id = getattr(obj, "unk_id", None)
-
-    @property
-    def vocab_size(self) -> int:
-        v = getattr(self.obj, "vocab_size", None)
-        v = v() if callable(v) else v
-        if v is None:
-            raise TokenizerError(f"tokenizer {self.name!r} does not say its vocab_size")
-        return int(v)
-
-    @property
-    def has_offsets(self) -> bool:
-        return hasattr(self.obj, "encode_batch_spans")
-
-    def _encode_ids(self, texts: list[str]) -> list[Sequence[int]]:
-        out = self.obj.encode_batch(texts)
-        if len(out) != len(texts):
-            raise TokenizerError(f"tokenizer {self.name!r}: encode_batch returned {len(out)} "
-                                 f"results for {len(texts)} texts")
-        return out
-
-    def _encode_spans(self, texts: list[str]) -> TokenArrays | None:
-        fn = getattr(self.obj, "encode_batch_spans", None)
-        if fn is None:
-            return None
-        res = fn(texts)
-        arrays = ids_to_arrays([r[0] for r in res])
-        spans = np.asarray([s for r in res for s in r[1]], dtype=np.int64).reshape(-1, 2)
-        arrays.starts, arrays.ends = spans[:, 0].copy(), spans[:, 1].copy()
-        return arrays
-
-    def content_hash(self) -> str:
-        fp = getattr(self.obj, "fingerprint", None)
-        if fp is None:
-            return "unfingerprinted:" + type(self.obj).__qualname__
-        return str(fp() if callable(fp) else fp)
-
-    def _byte_fallback_mask(self) -> np.ndarray:
-        fn = getattr(self.obj, "byte_fallback_mask", None)
-        return np.asarray(fn(), dtype=bool) if fn else np.zeros(self.vocab_size, dtype=bool)
-
-
 def as_tokenizer(obj: object) -> Tokenizer:
     """Return ``obj`` as a :class:`Tokenizer` (wrapping backend objects and user objects)."""
     if isinstance(obj, Tokenizer):
@@ -252,7 +210,9 @@ def as_tokenizer(obj: object) -> Tokenizer:
 
         return SPMTokenizer(obj, name="sentencepiece")
     if isinstance(obj, SupportsEncodeBatch):
-        return _AdaptedTokenizer(obj)
+        from ._adapted import AdaptedTokenizer
+
+        return AdaptedTokenizer(obj)
     raise UsageError(
         f"{type(obj).__name__} is not a tokenizer: expected a spec string, a tiktoken Encoding, a "
         "tokenizers.Tokenizer, a SentencePieceProcessor, or an object with `name` and "

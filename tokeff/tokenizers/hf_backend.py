@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import operator
-import re
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -12,9 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, char_to_byte_offsets, ids_to_arrays, valid_utf8
-
-_BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
+from ._hashcache import file_identity
+from .base import (
+    TokenArrays,
+    Tokenizer,
+    char_to_byte_offsets,
+    ids_to_arrays,
+    invalid_utf8_flat,
+)
 
 
 def _bytes_to_unicode() -> dict[str, int]:
@@ -29,6 +35,115 @@ def _bytes_to_unicode() -> dict[str, int]:
             cs.append(256 + n)
             n += 1
     return {chr(c): b for b, c in zip(bs, cs)}
+
+
+def _short_text(x: object) -> str:
+    """A short, signature-safe spelling of a Replace/Prepend argument: ASCII letters and digits
+    as themselves, other characters as U+XXXX; long strings and regexes by a hash."""
+    if isinstance(x, dict):  # {"String": " "} or {"Regex": "..."}
+        if "Regex" in x:
+            return "re#" + hashlib.sha256(str(x["Regex"]).encode()).hexdigest()[:8]
+        x = x.get("String", "")
+    text = str(x)
+    if len(text) > 8:
+        return "#" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return "".join(c if c.isascii() and c.isalnum() else f"U+{ord(c):04X}" for c in text)
+
+
+def normalizer_summary(state: dict | None) -> str:
+    """A Hugging Face normaliser (its JSON) as a stable short string: the steps in order,
+    joined by ``+`` (``"NFKC"``, ``"NFD+lowercase+strip_accents"``,
+    ``"replace(U+0020>U+2581)+prepend(U+2581)"``), ``"none"`` when there is none.
+
+    >>> normalizer_summary({"type": "Sequence", "normalizers": [{"type": "NFKC"},
+    ...                     {"type": "Lowercase"}]})
+    'NFKC+lowercase'
+    >>> normalizer_summary({"type": "Sequence", "normalizers": []})
+    'none'
+    """
+    parts = _normalizer_parts(state)
+    return "+".join(parts) if parts else "none"
+
+
+def _normalizer_parts(d: dict | None) -> list[str]:
+    if not d:
+        return []
+    t = str(d.get("type"))
+    if t == "Sequence":
+        return [p for n in d.get("normalizers") or () for p in _normalizer_parts(n)]
+    if t in ("NFC", "NFD", "NFKC", "NFKD"):
+        return [t]
+    if t == "Lowercase":
+        return ["lowercase"]
+    if t == "StripAccents":
+        return ["strip_accents"]
+    if t == "Strip":
+        left, right = d.get("strip_left", True), d.get("strip_right", True)
+        return ["strip" if left and right else "lstrip" if left else "rstrip"] \
+            if left or right else []
+    if t == "Replace":
+        return [f"replace({_short_text(d.get('pattern'))}>{_short_text(d.get('content'))})"]
+    if t == "Prepend":
+        return [f"prepend({_short_text(d.get('prepend'))})"]
+    if t == "BertNormalizer":
+        lower = bool(d.get("lowercase", True))
+        strip = d.get("strip_accents")
+        flags = [name for name, on in (("clean", d.get("clean_text", True)),
+                                       ("cjk_spaces", d.get("handle_chinese_chars", True)),
+                                       ("strip_accents", lower if strip is None else strip),
+                                       ("lowercase", lower)) if on]
+        return [f"bert({','.join(flags)})"]
+    if t == "Precompiled":  # a sentencepiece charsmap (often nmt_nfkc), known only by its bytes
+        blob = str(d.get("precompiled_charsmap", ""))
+        return ["precompiled#" + hashlib.sha256(blob.encode()).hexdigest()[:8]] if blob else []
+    if t == "ByteLevel":  # a reversible byte-to-character mapping, not a normalisation
+        return []
+    return [t.lower()]
+
+
+def hf_internal_normalization(tokenizer) -> str:
+    """:func:`normalizer_summary` of a ``tokenizers.Tokenizer`` (reads only the normaliser's
+    own JSON, not the whole tokenizer)."""
+    norm = tokenizer.normalizer
+    if norm is None:
+        return "none"
+    return normalizer_summary(json.loads(norm.__getstate__()))
+
+
+_MODEL_TYPES = ("BPE", "WordPiece", "WordLevel", "Unigram")
+
+
+def _why_not_a_tokenizer(path: Path, err: Exception) -> str:
+    """Name the cause when the tokenizers library refuses a file (its own message, e.g.
+    "expected `,` or `}` at line 1 column 8", says where its parser stopped, not why)."""
+    head = f"{path} is not a Hugging Face tokenizer.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return f"{head}: it is not UTF-8 text (a binary file? a sentencepiece .model is spm:PATH)"
+    except OSError as e:
+        return f"cannot read {path}: {e.strerror}"
+    if not text.strip():
+        return f"{head}: the file is empty"
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        return f"{path}, line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})"
+    if not isinstance(doc, dict):
+        return (f"{head}: it holds a JSON {'array' if isinstance(doc, list) else type(doc).__name__}"
+                ", and a tokenizer.json is an object with a \"model\"")
+    model = doc.get("model")
+    if not isinstance(model, dict):
+        keys = ", ".join(sorted(map(str, doc))[:8]) or "none"
+        return (f"{head}: it has no \"model\" (its keys: {keys}). A tokenizer.json has "
+                "\"model\", \"normalizer\", \"pre_tokenizer\", \"added_tokens\", ...; if this "
+                "is a config.json or tokenizer_config.json, give the tokenizer.json beside it")
+    mtype = model.get("type")
+    if mtype is not None and mtype not in _MODEL_TYPES:
+        return (f"{head}: model type {mtype!r} is not one the tokenizers library knows "
+                f"({', '.join(_MODEL_TYPES)})")
+    return (f"{head} this version of the tokenizers library can read ({err}); it may need a "
+            "newer tokenizers (pip install -U tokenizers)")
 
 
 class HFTokenizer(Tokenizer):
@@ -53,16 +168,24 @@ class HFTokenizer(Tokenizer):
             pass
         self.tokenizer = tokenizer
         self.backend_version = tokenizers.__version__
+        self.internal_normalization = hf_internal_normalization(tokenizer)
         self._json_cache: dict | None = None
         self._unk: tuple[int | None] | None = None
 
     @property
     def _json(self) -> dict:
-        """The tokenizer's JSON, parsed on first use (half the load time of a large
-        tokenizer.json; counting does not need it)."""
+        """The tokenizer's JSON, parsed on first use and then kept, for callers that read it
+        repeatedly. tokeff's own code does not use it: the parsed JSON of a large
+        tokenizer.json holds 100+ MB, and counting needs none of it."""
         if self._json_cache is None:
             self._json_cache = json.loads(self.tokenizer.to_str())
         return self._json_cache
+
+    def _part(self, name: str) -> dict | None:
+        """One component's JSON (``model``, ``pre_tokenizer``, ``decoder``), without
+        serialising the whole tokenizer."""
+        obj = getattr(self.tokenizer, name, None)
+        return None if obj is None else json.loads(obj.__getstate__())
 
     @property  # type: ignore[override]
     def unk_id(self) -> int | None:
@@ -72,7 +195,7 @@ class HFTokenizer(Tokenizer):
             if unk is not None:
                 self._unk = (self.tokenizer.token_to_id(unk),)
             elif type(model).__name__ == "Unigram":
-                unk_idx = self._json["model"].get("unk_id")
+                unk_idx = (self._part("model") or {}).get("unk_id")
                 self._unk = (int(unk_idx) if unk_idx is not None else None,)
             else:
                 self._unk = (None,)
@@ -87,9 +210,11 @@ class HFTokenizer(Tokenizer):
             raise TokenizerError(f"tokenizer file not found: {path}")
         try:
             tok = _T.from_file(str(path))
-        except Exception as e:
-            raise TokenizerError(f"{path} is not a valid Hugging Face tokenizer.json: {e}") from None
-        return cls(tok, name=name or path.parent.name or path.stem)
+        except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions
+            raise TokenizerError(_why_not_a_tokenizer(path, e)) from None
+        out = cls(tok, name=name or path.parent.name or path.stem)
+        out._source_key = file_identity(path)
+        return out
 
     @classmethod
     def from_str(cls, data: str, *, name: str) -> HFTokenizer:
@@ -122,27 +247,66 @@ class HFTokenizer(Tokenizer):
         arrays.ends = c2b[seg_char + offs[:, 1]] - seg_byte
         return arrays
 
+    def _hash_params(self) -> tuple[str, ...]:
+        # Tokens added after loading change the hash without changing the file.
+        return (str(self.vocab_size),)
+
     def _canonical_bytes(self) -> bytes:
-        d = dict(self._json)
+        d = json.loads(self.tokenizer.to_str())  # not kept: see _json
         d.pop("padding", None)
         d.pop("truncation", None)
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _byte_fallback_mask(self) -> np.ndarray:
-        mask = np.zeros(self.vocab_size, dtype=bool)
-        text = json.dumps(self._json.get("pre_tokenizer")) + json.dumps(self._json.get("decoder"))
-        byte_level = "ByteLevel" in text
-        table = _bytes_to_unicode() if byte_level else {}
-        for tok, i in self.tokenizer.get_vocab(with_added_tokens=False).items():
-            if i >= len(mask):
-                continue
-            if _BYTE_TOKEN.match(tok):
-                mask[i] = True
-            elif byte_level:
-                try:
-                    raw = bytes(table[c] for c in tok)
-                except KeyError:
-                    continue
-                if not valid_utf8(raw):
-                    mask[i] = True
+        """Byte tokens (``<0xNN>``) and, for byte-level BPE, tokens whose bytes are not valid
+        UTF-8 alone. The token strings are fetched once; mapping their characters to bytes and
+        checking UTF-8 is numpy over the whole vocabulary."""
+        n = self.vocab_size
+        mask = np.zeros(n, dtype=bool)
+        # The model's own tokens by id (added tokens are not byte pieces): a call per id is
+        # about twice as fast as get_vocab() building a dict.
+        model = self.tokenizer.model
+        by_id = list(map(model.id_to_token, range(n)))
+        ids = np.array([i for i, t in enumerate(by_id) if t is not None], dtype=np.int64)
+        toks = [by_id[i] for i in ids.tolist()]
+        byte_ids = [i for i in map(model.token_to_id, _BYTE_TOKEN_SPELLINGS)
+                    if i is not None and i < n]
+        mask[byte_ids] = True
+        text = json.dumps(self._part("pre_tokenizer")) + json.dumps(self._part("decoder"))
+        if "ByteLevel" not in text or not toks:
+            return mask
+        lengths = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        # GPT-2's printable characters back to bytes, all tokens at once; a token with a
+        # character outside that alphabet (not byte-level text) is left unmarked.
+        cps = np.frombuffer("".join(toks).encode("utf-32-le"), dtype=np.uint32)
+        lut = _byte_level_lut()
+        vals = lut[np.minimum(cps, len(lut) - 1)]
+        foreign = np.zeros(len(toks), dtype=bool)
+        nonempty = lengths > 0
+        starts = (np.cumsum(lengths) - lengths)[nonempty]
+        foreign[nonempty] = np.logical_or.reduceat(vals < 0, starts)
+        bad = invalid_utf8_flat(vals.astype(np.uint8), lengths) & ~foreign
+        mask[ids[bad]] = True
         return mask
+
+
+def _hex_spellings(b: int) -> list[str]:
+    """``<0xNN>`` for byte ``b`` in every letter case of its hex digits (``<0xaB>`` too)."""
+    out = [""]
+    for ch in f"{b:02x}":
+        out = [o + c for o in out for c in dict.fromkeys((ch, ch.upper()))]
+    return [f"<0x{h}>" for h in out]
+
+
+_BYTE_TOKEN_SPELLINGS = [s for b in range(256) for s in _hex_spellings(b)]
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_level_lut() -> np.ndarray:
+    """Code point -> byte of GPT-2's byte-level alphabet; -1 for other characters (the last
+    slot stands for every code point beyond the alphabet)."""
+    table = _bytes_to_unicode()
+    lut = np.full(max(map(ord, table)) + 2, -1, dtype=np.int16)
+    for c, b in table.items():
+        lut[ord(c)] = b
+    return lut

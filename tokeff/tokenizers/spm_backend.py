@@ -11,7 +11,95 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, ids_to_arrays
+from .base import TokenArrays, Tokenizer, ids_to_arrays
+
+
+def _fields(buf: bytes):
+    """Top-level fields of a protobuf message: ``(number, wire type, value)``; enough of the
+    wire format to read a sentencepiece ``ModelProto`` without the protobuf package."""
+    i, n = 0, len(buf)
+
+    def varint() -> int:
+        nonlocal i
+        v = shift = 0
+        while True:
+            b = buf[i]
+            i += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return v
+
+    while i < n:
+        key = varint()
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            yield num, wire, varint()
+        elif wire == 2:
+            size = varint()
+            yield num, wire, buf[i:i + size]
+            i += size
+        elif wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+
+
+def normalization_rule(model_proto: bytes) -> str:
+    """The normalisation rule a sentencepiece model applies itself, from its
+    ``normalizer_spec``: ``nmt_nfkc``, ``nfkc``, ``nmt_nfkc_cf``, ``nfkc_cf``, ...; ``none`` for
+    ``identity``; a custom rule table as ``user_defined#HASH``.
+
+    Only the Unicode rule is named; the model's whitespace handling (``add_dummy_prefix``,
+    ``remove_extra_whitespaces``) is part of its segmentation, as a pre-tokenizer is for
+    other backends.
+    """
+    spec = b""
+    # Skip the vocabulary (field 1, one short record per piece, written first) without the
+    # generator: 32k pieces cost 35 ms through _fields, a few here.
+    buf, i, n = model_proto, 0, len(model_proto)
+    while i + 1 < n and buf[i] == 0x0A and buf[i + 1] < 0x80:
+        i += 2 + buf[i + 1]
+    try:
+        for num, wire, value in _fields(buf[i:] if i <= n else b""):
+            if num == 3 and wire == 2:  # ModelProto.normalizer_spec
+                spec = value
+                break
+        name, charsmap = "", b""
+        for num, wire, value in _fields(spec):
+            if num == 1 and wire == 2:
+                name = value.decode("utf-8")
+            elif num == 2 and wire == 2:
+                charsmap = value
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return "unknown"
+    if name in ("", "identity") and not charsmap:
+        return "none"
+    if name in ("", "user_defined"):
+        return "user_defined#" + hashlib.sha256(charsmap).hexdigest()[:8]
+    return name
+
+
+def load_processor(data: bytes, *, source: str):
+    """A ``SentencePieceProcessor`` from the bytes of a ``.model`` file, or an error that names
+    ``source`` and the likely cause."""
+    import sentencepiece
+
+    if not data:
+        raise TokenizerError(f"{source} is empty (0 bytes), not a sentencepiece model; the "
+                             "download or copy may have failed. Fix: fetch the .model again")
+    if data.lstrip()[:1] in (b"{", b"["):
+        raise TokenizerError(f"{source} is JSON, not a sentencepiece model (a binary protobuf); "
+                             "a Hugging Face tokenizer.json is loaded as hf:PATH")
+    sp = sentencepiece.SentencePieceProcessor()
+    try:
+        sp.Load(model_proto=data)
+    except (RuntimeError, OSError, ValueError) as e:
+        raise TokenizerError(f"{source} is not a sentencepiece model (a truncated or foreign "
+                             f"file? sentencepiece says: {str(e).strip()})") from None
+    return sp
 
 
 class SPMTokenizer(Tokenizer):
@@ -28,22 +116,21 @@ class SPMTokenizer(Tokenizer):
         super().__init__(name)
         self.processor = processor
         self.backend_version = sentencepiece.__version__
+        self.internal_normalization = normalization_rule(processor.serialized_model_proto())
         unk = processor.unk_id()
         self.unk_id = int(unk) if unk >= 0 else None
 
     @classmethod
     def from_file(cls, path: str | Path, *, name: str | None = None) -> SPMTokenizer:
-        import sentencepiece
 
         path = Path(path)
         if not path.is_file():
             raise TokenizerError(f"sentencepiece model not found: {path}")
-        sp = sentencepiece.SentencePieceProcessor()
         try:
-            sp.Load(model_proto=path.read_bytes())
-        except Exception as e:
-            raise TokenizerError(f"{path} is not a valid sentencepiece model: {e}") from None
-        return cls(sp, name=name or path.stem)
+            data = path.read_bytes()
+        except OSError as e:
+            raise TokenizerError(f"cannot read sentencepiece model {path}: {e.strerror}") from None
+        return cls(load_processor(data, source=str(path)), name=name or path.stem)
 
     @property
     def vocab_size(self) -> int:
@@ -68,6 +155,9 @@ class SPMTokenizer(Tokenizer):
         return hashlib.sha256(self.processor.serialized_model_proto()).digest()
 
     def _byte_fallback_mask(self) -> np.ndarray:
+        # Byte pieces are named <0xNN>: 256 lookups instead of a call per vocabulary entry.
         sp = self.processor
-        return np.fromiter((sp.is_byte(i) for i in range(sp.vocab_size())), dtype=bool,
-                           count=sp.vocab_size())
+        mask = np.zeros(sp.vocab_size(), dtype=bool)
+        ids = [sp.piece_to_id(f"<0x{b:02X}>") for b in range(256)]
+        mask[[i for i in ids if sp.is_byte(i)]] = True
+        return mask

@@ -5,41 +5,66 @@ from __future__ import annotations
 import base64
 import gzip
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import TokenizerError
-from .base import Tokenizer, TokenArrays, ids_to_arrays, spans_from_byte_lengths, valid_utf8
+from ._hashcache import file_identity
+from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths, valid_utf8
 
 _PATCH_LOCK = threading.Lock()
 
 
 def read_rank_file(path: str | Path) -> dict[bytes, int]:
-    """Read a tiktoken rank file (``base64-token rank`` per line; ``.gz`` allowed)."""
+    """Read a tiktoken rank file (``base64-token rank`` per line; ``.gz`` allowed), checked:
+    each bad line, duplicated token or rank, or gap is an error naming the file and line."""
+    from ._formats import parse_tiktoken_ranks
+
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise TokenizerError(f"cannot read tiktoken rank file {path}: {e.strerror}") from None
     if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    ranks: dict[bytes, int] = {}
-    for lineno, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
         try:
-            tok, rank = line.split()
-            ranks[base64.b64decode(tok, validate=True)] = int(rank)
-        except Exception:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as e:
             raise TokenizerError(
-                f"{path}, line {lineno}: not a tiktoken rank line (expected 'BASE64 RANK'): "
-                f"{line[:60]!r}"
-            ) from None
-    if not ranks:
-        raise TokenizerError(f"tiktoken rank file {path} is empty")
-    return ranks
+                f"cannot read tiktoken rank file {path}: not a gzip file, or a corrupt or "
+                f"truncated one ({type(e).__name__}: {e}). Fix: download it again, or give the "
+                "uncompressed rank file") from None
+    return parse_tiktoken_ranks(raw, source=str(path))
+
+
+def build_encoding(name: str, pat_str: str, ranks: dict[bytes, int],
+                   specials: dict[str, int], *, source: str):
+    """``tiktoken.Encoding`` with an error that names ``source`` for a bad split regex (tiktoken
+    raises a bare ValueError)."""
+    import tiktoken
+
+    try:
+        return tiktoken.Encoding(name=name, pat_str=pat_str, mergeable_ranks=ranks,
+                                 special_tokens=specials)
+    except ValueError as e:
+        raise TokenizerError(
+            f"{source}: tiktoken cannot compile the split regex  {pat_str}  ({e}). Fix: give a "
+            "valid regex (tiktoken's syntax: fancy-regex, with \\p{L} classes), or an OpenAI "
+            "encoding name such as 'cl100k_base'") from None
+
+
+def _check_special_ids(specials: dict[str, int], n_ranks: int, source: str) -> None:
+    """Special ids must not reuse a rank (``0..n_ranks-1``, checked by the rank parser):
+    tiktoken would accept them and decode ambiguously."""
+    clash = sorted((i, s) for s, i in specials.items() if 0 <= i < n_ranks)
+    if clash:
+        i, s = clash[0]
+        raise TokenizerError(
+            f"{source}: special token {s!r} has id {i}, which is also a rank of the file "
+            f"({n_ranks} ranks, 0..{n_ranks - 1}): the special tokens of this pattern name belong "
+            "to a smaller rank file. Fix: give the split regex itself as ?pattern=REGEX")
 
 
 def openai_params(name: str, ranks: dict[bytes, int]) -> dict:
@@ -72,14 +97,23 @@ class TiktokenTokenizer(Tokenizer):
     """
 
     backend = "tiktoken"
+    _hash_covers_normalization = True
 
-    def __init__(self, encoding, *, name: str | None = None, required_normalization: str = "none"):
+    def __init__(self, encoding, *, name: str | None = None, required_normalization: str = "none",
+                 text_tokens: Sequence[str] = ()):
         import tiktoken
 
         super().__init__(name or encoding.name)
         self.encoding = encoding
         self.backend_version = tiktoken.__version__
         self.required_normalization = required_normalization
+        unknown = set(text_tokens) - set(encoding._special_tokens)
+        if unknown:
+            raise TokenizerError(f"tokenizer {self.name!r}: text tokens {sorted(unknown)} are not "
+                                 "among the encoding's added tokens")
+        #: Added tokens the original marks non-special: matched in text as one token, as the
+        #: original tokenizer does (the other special tokens are encoded as ordinary text).
+        self.text_tokens = frozenset(text_tokens)
         self._nbytes: np.ndarray | None = None
 
     @classmethod
@@ -88,8 +122,6 @@ class TiktokenTokenizer(Tokenizer):
                        required_normalization: str = "none") -> TiktokenTokenizer:
         """Build from a rank file; ``pattern`` is a split regex or an OpenAI encoding name whose
         regex (and special tokens) to use, e.g. ``"cl100k_base"``."""
-        import tiktoken
-
         ranks = read_rank_file(path)
         if "(" not in pattern and "\\" not in pattern:
             params = openai_params(pattern, ranks)
@@ -99,9 +131,11 @@ class TiktokenTokenizer(Tokenizer):
         if special_tokens is not None:
             specials = special_tokens
         nm = name or Path(path).name.split(".")[0]
-        enc = tiktoken.Encoding(name=nm, pat_str=pat_str, mergeable_ranks=ranks,
-                                special_tokens=specials)
-        return cls(enc, name=nm, required_normalization=required_normalization)
+        _check_special_ids(specials, len(ranks), str(path))
+        enc = build_encoding(nm, pat_str, ranks, specials, source=str(path))
+        tok = cls(enc, name=nm, required_normalization=required_normalization)
+        tok._source_key = file_identity(path)
+        return tok
 
     @property
     def vocab_size(self) -> int:
@@ -123,7 +157,14 @@ class TiktokenTokenizer(Tokenizer):
         enc = self.encoding
         # A plain loop beats encode_ordinary_batch's thread pool on short segments; the engine
         # parallelises across processes instead.
-        return list(map(enc.encode_ordinary, texts))
+        if not self.text_tokens:
+            return list(map(enc.encode_ordinary, texts))
+        allowed, ordinary = self.text_tokens, enc.encode_ordinary
+        firsts = tuple({t[0] for t in allowed})
+        # Only a text holding a text token's first character can contain one: the rest takes
+        # the plain path.
+        return [enc.encode(t, allowed_special=allowed, disallowed_special=())
+                if any(c in t for c in firsts) else ordinary(t) for t in texts]
 
     def _encode_spans(self, texts: list[str]) -> TokenArrays:
         arrays = ids_to_arrays(self._encode_ids(texts))
@@ -131,10 +172,14 @@ class TiktokenTokenizer(Tokenizer):
                                                              self._token_nbytes())
         return arrays
 
+    def _hash_params(self) -> tuple[str, ...]:
+        enc = self.encoding
+        return (enc._pat_str, self.pre_normalization, repr(sorted(enc._special_tokens.items())))
+
     def _canonical_bytes(self) -> bytes:
         enc = self.encoding
         ranks = sorted(enc._mergeable_ranks.items(), key=lambda kv: kv[1])
-        lines = [b"pat " + enc._pat_str.encode(), b"norm " + self.required_normalization.encode()]
+        lines = [b"pat " + enc._pat_str.encode(), b"norm " + self.pre_normalization.encode()]
         lines += [base64.b64encode(t) + b" " + str(r).encode() for t, r in ranks]
         lines += [b"special " + k.encode() + b" " + str(v).encode()
                   for k, v in sorted(enc._special_tokens.items())]
