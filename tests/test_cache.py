@@ -314,3 +314,16 @@ def test_directory_in_place_of_an_entry_is_repaired(tmp_path, corpus, caplog):
     with caplog.at_level("WARNING", logger="tokeff.cache"):
         tokeff.measure(corpus, [fx.cl100k()], bootstrap=0, cache=store)
     assert caplog.text == ""  # repaired once, no warning on every run
+
+
+def test_cache_clear_covers_every_cache(tmp_path, capsys):
+    for name in ("vocab", "hashes"):
+        (tmp_path / name / "ab").mkdir(parents=True)
+        (tmp_path / name / "ab" / "entry").write_bytes(b"x" * 10)
+    assert main(["cache", "info", "--dir", str(tmp_path), "--format", "json"]) == 0
+    other = json.loads(capsys.readouterr().out)["other"]
+    assert other["vocab"]["files"] == 1 and other["hashes"]["bytes"] == 10
+    assert main(["cache", "clear", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "vocab" in out and "hashes" in out
+    assert not (tmp_path / "vocab").exists() and not (tmp_path / "hashes").exists()

@@ -130,7 +130,9 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     if hasattr(progress, "set_total"):
         progress.set_total(len(all_toks) * len(corp.langs))  # type: ignore[union-attr]
     plan = CountPlan(spans=any("spans" in METRICS[m].needs for m in metric_list),
-                     words=any(m in WORD_METRICS for m in metric_list), workers=workers,
+                     words=any(m in WORD_METRICS for m in metric_list),
+                     byte_fallback=any("byte_fallback" in METRICS[m].needs
+                                       for m in metric_list), workers=workers,
                      executor=executor, scheduler=scheduler, cache=cache, progress=progress)
     counts = plan.run(corp, all_toks, seg_names)
     boot = Bootstrap(n_resamples=bootstrap if aggregation == "totals" else 0, seed=seed, level=ci)

@@ -26,7 +26,8 @@ class MetricInfo:
     - ``num``/``den``: the :class:`~tokeff.counting.Counts` arrays reduced; ``what``: what the
       denominator counts (in "not available (0 words)");
     - ``needs``: inputs counting must produce (``words``: a word segmenter; ``spans``: token
-      offsets); when one is missing the value is "not available" with the recorded reason.
+      offsets; ``byte_fallback``: byte tokens counted); when one is missing the value is "not
+      available" with the recorded reason.
     """
 
     name: str
@@ -79,7 +80,7 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in [
        num="unk_chars", den="chars", what="characters", needs=("spans",)),
     _M("byte_fallback_rate", "fraction", "lower", "ratio",
        "share of tokens that are byte tokens or not valid UTF-8 on their own",
-       num="byte_fallback", den="tokens", what="tokens"),
+       num="byte_fallback", den="tokens", what="tokens", needs=("byte_fallback",)),
 ]}
 #: Metrics whose value depends on the word segmenter (their signature records it).
 WORD_METRICS = frozenset(m.name for m in METRICS.values() if m.uses_words)

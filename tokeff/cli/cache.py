@@ -1,18 +1,21 @@
-"""``tokeff cache info|clear``: the on-disk cache of counts."""
+"""``tokeff cache info|clear``: every cache tokeff keeps (counts, parsed vocabularies, file
+hashes), all under one directory."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ..counting.cache import CountCache
+from ..counting.cache import CountCache, clear_other_caches, other_caches
 from ._common import EXIT_OK, write_output
 
 
 def add_command(sub, add_selection) -> tuple[str, Any]:
-    p = sub.add_parser("cache", help="show or clear the on-disk cache of counts",
-                       description="Show (info) or clear the on-disk cache of per-segment "
-                                   "counts. Example: tokeff cache info")
+    p = sub.add_parser("cache", help="show or clear tokeff's on-disk caches",
+                       description="Show (info) or clear (clear) tokeff's on-disk caches: "
+                                   "per-segment counts, parsed vocabularies and tokenizer "
+                                   "file hashes. Everything in them is rebuilt when needed. "
+                                   "Example: tokeff cache info")
     p.add_argument("action", choices=("info", "clear"))
     p.add_argument("--dir", default=None,
                    help="cache directory (default: $TOKEFF_CACHE_DIR or ~/.cache/tokeff)")
@@ -23,13 +26,23 @@ def add_command(sub, add_selection) -> tuple[str, Any]:
 def cmd_cache(args) -> int:
     c = CountCache(args.dir)
     if args.action == "clear":
-        n = c.clear()
-        result: dict[str, Any] = {"path": str(c.root), "removed": n}
+        others = other_caches(c.root)
+        result: dict[str, Any] = {"path": str(c.root), "removed": c.clear(),
+                                  "other_removed": clear_other_caches(c.root)}
+        rows = {"path": result["path"], "removed": f"{result['removed']} count entries"}
+        for name, o in others.items():
+            rows[name] = f"{o['files']} file(s) removed ({o['what']})"
     else:
         result = c.info()
+        result["other"] = other_caches(c.root)
+        rows = {k: v for k, v in result.items() if k != "other"}
+        rows["bytes"] = f"{result['bytes']} (cap {result['cap']})"
+        rows.pop("cap")
+        for name, o in result["other"].items():
+            rows[name] = f"{o['files']} file(s), {o['bytes']} bytes: {o['what']}"
     if args.format == "json":
         write_output(json.dumps(result, indent=1), None)
     else:
-        width = max(map(len, result))
-        write_output("\n".join(f"{k.ljust(width)}  {v}" for k, v in result.items()), None)
+        width = max(map(len, rows))
+        write_output("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows.items()), None)
     return EXIT_OK

@@ -20,7 +20,8 @@ from .kernel import Job, count, plan_blocks, prepare_text, segmenter_signatures
 
 def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                  segmenters: dict[str, str | None], *, runner: Any, store: CountCache | None,
-                 spans: bool = True, words: bool = True, block_size: int | None = None,
+                 spans: bool = True, words: bool = True, byte_fallback: bool = True,
+                 block_size: int | None = None,
                  progress: Callable[[str], None] | None = None,
                  ) -> dict[tuple[str, str], Counts]:
     """Counts of every tokenizer on every language of an in-memory corpus.
@@ -42,6 +43,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
     sigs = segmenter_signatures(seg_names) if store is not None else {}
     if store is not None and not words:
         sigs = {lang: "nowords" for lang in langs}
+    counted = ("spans" if spans else "nospans") + ("" if byte_fallback else "+nobf")
     for lang in langs:
         texts = corpus.segments[lang]
         blocks = plan_blocks(texts, max_block=block_size, content_defined=store is not None)
@@ -54,7 +56,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                 digest = store.block_digest(texts[a:b])
                 missing = []
                 for ti, t in enumerate(toks):
-                    key = store.key(t, sigs[lang], spans, digest)
+                    key = store.key(t, sigs[lang], counted, digest)
                     keys[(ti, lang, bi)] = key
                     hit = store.get(key, tokenizer=t.name, lang=lang, vocab_size=t.vocab_size)
                     if hit is None:
@@ -62,7 +64,8 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                     else:
                         out_parts[(ti, lang)][bi] = hit
             if missing:
-                jobs.append(Job(lang, a, b, texts[a:b], seg_names[lang], missing))
+                jobs.append(Job(lang, a, b, texts[a:b], seg_names[lang], missing,
+                                byte_fallback))
 
     remaining = {k: sum(p is None for p in v) for k, v in out_parts.items()}
 
@@ -87,7 +90,8 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
         for lang in langs:
             parts = out_parts[(ti, lang)]
             if not parts:  # a corpus with no segments: count the empty language directly
-                parts = [count(t, prepare_text(lang, [], seg_names[lang]), spans=spans)]
+                parts = [count(t, prepare_text(lang, [], seg_names[lang]), spans=spans,
+                               byte_fallback=byte_fallback)]
             out[(t.name, lang)] = concat_counts(parts)  # type: ignore[arg-type]
     if not words:
         for c in out.values():

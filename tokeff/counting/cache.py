@@ -48,7 +48,7 @@ from .._io import user_cache_dir
 from .._version import __version__
 from ..errors import TokeffError, UsageError
 from ..segmenters import unavailable_reason
-from .counts import SEGMENT_FIELDS, Counts, no_spans_reason
+from .counts import BYTE_FALLBACK_NOT_COUNTED, SEGMENT_FIELDS, Counts, no_spans_reason
 
 __all__ = [
     "FORMAT_VERSION",
@@ -61,8 +61,8 @@ __all__ = [
 
 log = logging.getLogger("tokeff.cache")
 
-FORMAT_VERSION = 1
-MAGIC = b"TOKEFF-COUNTS\x00\x00\x01"  # 16 bytes; the last byte is FORMAT_VERSION
+FORMAT_VERSION = 2
+MAGIC = b"TOKEFF-COUNTS\x00\x00\x02"  # 16 bytes; the last byte is FORMAT_VERSION
 _SUFFIX = ".tkc"
 _DTYPES = {"i2": np.int16, "i4": np.int32, "i8": np.int64}
 _ARRAYS = SEGMENT_FIELDS + ("token_ids", "token_freqs")
@@ -205,13 +205,17 @@ class CountCache:
         except (AttributeError, TypeError, ValueError, NotImplementedError, TokeffError):
             return False
 
-    def key(self, tok: Any, segmenter: str | None, spans: bool, digest: str) -> str:
-        """The entry key of a tokenizer on a block (hex sha256); "" when not cacheable."""
+    def key(self, tok: Any, segmenter: str | None, counted: str | bool, digest: str) -> str:
+        """The entry key of a tokenizer on a block (hex sha256); "" when not cacheable.
+        ``counted`` says what was counted besides tokens (``spans``/``nospans``, ``+nobf``;
+        a bool is spans or not)."""
         if not self.cacheable(tok):
             return ""
+        if isinstance(counted, bool):
+            counted = "spans" if counted else "nospans"
         h = hashlib.sha256()
         for part in (f"tokeff-counts-v{FORMAT_VERSION}", __version__, tok.fingerprint(),
-                     segmenter or "none", "spans" if spans else "nospans", digest):
+                     segmenter or "none", counted, digest):
             h.update(part.encode() + b"\0")
         return h.hexdigest()
 
@@ -269,6 +273,8 @@ class CountCache:
             na["spans"] = no_spans_reason(tokenizer)
         if arrays["words"] is None:
             na["words"] = unavailable_reason(lang)
+        if arrays["byte_fallback"] is None:
+            na["byte_fallback"] = BYTE_FALLBACK_NOT_COUNTED
         return Counts(tokenizer, lang, token_ids=arrays.pop("token_ids"),  # type: ignore[arg-type]
                       token_freqs=arrays.pop("token_freqs"),  # type: ignore[arg-type]
                       vocab_size=int(vocab_size), segmenter=meta["segmenter"], na_reasons=na,
@@ -396,6 +402,33 @@ def resolve_cache(cache: Any) -> CountCache | None:
     if isinstance(cache, (str, os.PathLike)):
         return CountCache(cache)
     raise UsageError(f"cache must be True, False, a directory or a CountCache, not {cache!r}")
+
+
+#: Caches besides the counts that tokeff keeps under the same directory; each can be rebuilt
+#: from its source, so ``tokeff cache clear`` removes them too.
+OTHER_CACHES = {"vocab": "parsed vocabularies (bytes -> id tables)",
+                "hashes": "content hashes of tokenizer files, by file identity"}
+
+
+def other_caches(path: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """Files and bytes of every other cache under the cache directory (:data:`OTHER_CACHES`)."""
+    root = Path(path).expanduser() if path is not None else default_dir()
+    out: dict[str, dict[str, Any]] = {}
+    for name, what in OTHER_CACHES.items():
+        files = [f for f in (root / name).rglob("*") if f.is_file()] if (root / name).is_dir() \
+            else []
+        out[name] = {"what": what, "files": len(files),
+                     "bytes": sum(f.stat().st_size for f in files)}
+    return out
+
+
+def clear_other_caches(path: str | os.PathLike | None = None) -> int:
+    """Remove the other caches (:data:`OTHER_CACHES`); returns the number of files removed."""
+    root = Path(path).expanduser() if path is not None else default_dir()
+    n = sum(c["files"] for c in other_caches(root).values())
+    for name in OTHER_CACHES:
+        shutil.rmtree(root / name, ignore_errors=True)
+    return n
 
 
 def clear(path: str | os.PathLike | None = None) -> int:

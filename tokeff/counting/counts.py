@@ -13,15 +13,16 @@ from typing import Any
 import numpy as np
 
 #: Arrays every Counts has (always available).
-BASE_FIELDS = ("tokens", "chars", "bytes", "byte_fallback")
+BASE_FIELDS = ("tokens", "chars", "bytes")
 #: Arrays that may be missing (None) with a reason.
-OPTIONAL_FIELDS = ("words", "continued", "unk_chars")
+OPTIONAL_FIELDS = ("byte_fallback", "words", "continued", "unk_chars")
 #: All per-segment arrays of a Counts, in a fixed order (the cache and the reducers use it).
 SEGMENT_FIELDS = ("tokens", "chars", "bytes", "byte_fallback", "words", "continued", "unk_chars")
 #: What a Counts may lack, each with the reason recorded in ``Counts.na_reasons`` under this key:
 #: ``words`` (no word segmentation: no segmenter for the language, or no word metric asked
-#: for) and ``spans`` (the tokenizer gives no token offsets, or none were asked for).
-INPUTS = ("words", "spans")
+#: for), ``spans`` (the tokenizer gives no token offsets, or none were asked for) and
+#: ``byte_fallback`` (byte tokens not counted: the byte-fallback rate was not asked for).
+INPUTS = ("words", "spans", "byte_fallback")
 
 
 def no_spans_reason(tokenizer: str) -> str:
@@ -29,6 +30,7 @@ def no_spans_reason(tokenizer: str) -> str:
 
 
 WORDS_NOT_COUNTED = "words not counted (no word metric was asked for)"
+BYTE_FALLBACK_NOT_COUNTED = "byte tokens not counted (the byte-fallback rate was not asked for)"
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Counts:
     tokens: np.ndarray
     chars: np.ndarray
     bytes: np.ndarray
-    byte_fallback: np.ndarray
+    byte_fallback: np.ndarray | None
     words: np.ndarray | None
     continued: np.ndarray | None
     unk_chars: np.ndarray | None

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..corpora.model import Corpus
+from ..errors import TokenizerError
 from ..segmenters import get_segmenter, unavailable_reason
 from ..tokenizers.base import TokenArrays, Tokenizer
-from .counts import Counts, no_spans_reason
+from .counts import BYTE_FALLBACK_NOT_COUNTED, Counts, no_spans_reason
 
 #: Content-defined blocks: a block ends after a segment whose crc32 is 0 modulo this (once the
 #: block has MIN_BLOCK segments), or when it reaches MAX_BLOCK segments. Boundaries depend only
@@ -87,9 +88,16 @@ def char_start_cum(lt: LangText) -> np.ndarray:
     return lt.char_start_cum
 
 
-def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True) -> TokenArrays:
-    """The backend part of :func:`count`: one batch encode (it needs no segmentation)."""
-    return tok.encode_arrays(texts, spans=spans)
+def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True,
+           lang: str | None = None) -> TokenArrays:
+    """The backend part of :func:`count`: one batch encode (it needs no segmentation). A
+    :class:`~tokeff.errors.TokenizerError` is told which language was being encoded."""
+    try:
+        return tok.encode_arrays(texts, spans=spans)
+    except TokenizerError as e:
+        if e.language is None:
+            e.language = lang
+        raise
 
 
 def _sorted(a: np.ndarray) -> np.ndarray:
@@ -109,8 +117,11 @@ def _id_freqs(ids: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]
     return np.unique(ids, return_counts=True)
 
 
-def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
-    """The numpy part of :func:`count`: align an encoding with a prepared language."""
+def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays, *,
+            byte_fallback: bool = True) -> Counts:
+    """The numpy part of :func:`count`: align an encoding with a prepared language.
+    ``byte_fallback=False`` leaves byte tokens uncounted (the tokenizer's byte-fallback mask is
+    then never built)."""
     n = len(lt.texts)
     lengths = arrays.lengths
     if len(lengths) != n:
@@ -118,16 +129,20 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
                            f"{n} texts")
     ids = arrays.ids
     tok_seg = np.repeat(np.arange(n), lengths)
-    mask = tok.byte_fallback_mask()
-    in_vocab = ids < len(mask)
-    if bool(in_vocab.all()):
-        bf = np.bincount(tok_seg, weights=mask[ids], minlength=n).astype(np.int64)
+    na: dict[str, str] = {}
+    bf: np.ndarray | None = None
+    if byte_fallback:
+        mask = tok.byte_fallback_mask()
+        in_vocab = ids < len(mask)
+        if bool(in_vocab.all()):
+            bf = np.bincount(tok_seg, weights=mask[ids], minlength=n).astype(np.int64)
+        else:
+            bf = np.bincount(tok_seg[in_vocab], weights=mask[ids[in_vocab]],
+                             minlength=n).astype(np.int64)
     else:
-        bf = np.bincount(tok_seg[in_vocab], weights=mask[ids[in_vocab]],
-                         minlength=n).astype(np.int64)
+        na["byte_fallback"] = BYTE_FALLBACK_NOT_COUNTED
     vocab_size = int(tok.vocab_size)
     uids, freqs = _id_freqs(ids, vocab_size)
-    na: dict[str, str] = {}
     continued = unk = None
     if arrays.has_spans:
         gs = arrays.starts + lt.byte_base[tok_seg]
@@ -158,9 +173,11 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays) -> Counts:
                   vocab_size, lt.segmenter, na)
 
 
-def count(tok: Tokenizer, lt: LangText, *, spans: bool = True) -> Counts:
+def count(tok: Tokenizer, lt: LangText, *, spans: bool = True,
+          byte_fallback: bool = True) -> Counts:
     """Count one tokenizer on one prepared language."""
-    return combine(tok, lt, encode(tok, lt.texts, spans=spans))
+    return combine(tok, lt, encode(tok, lt.texts, spans=spans, lang=lt.lang),
+                   byte_fallback=byte_fallback)
 
 
 # -- blocks ------------------------------------------------------------------------------------
@@ -225,12 +242,14 @@ class Job:
     texts: list[str]
     segmenter: str | None
     tok_indices: list[int]
+    byte_fallback: bool = True  # count byte tokens (builds each tokenizer's mask)
 
 
 def run_job(job: Job, tokenizers: Sequence[Tokenizer], spans: bool) -> list[Counts]:
     """Prepare a block once and count every tokenizer of the job on it (serially)."""
     lt = prepare_text(job.lang, job.texts, job.segmenter)
-    return [count(tokenizers[i], lt, spans=spans) for i in job.tok_indices]
+    return [count(tokenizers[i], lt, spans=spans, byte_fallback=job.byte_fallback)
+            for i in job.tok_indices]
 
 
 def iter_blocks(corpus: Corpus, *, max_block: int | None = None

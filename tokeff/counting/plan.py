@@ -70,7 +70,8 @@ class CountPlan:
     """How to count (see the module docstring); none of these options changes a number.
 
     ``spans``: ask the tokenizers for token offsets (continued words, UNK rate); ``words``:
-    segment words (fertility, continued words); ``cache``: True, a directory, a
+    segment words (fertility, continued words); ``byte_fallback``: count byte tokens (the
+    byte-fallback rate); ``cache``: True, a directory, a
     :class:`~tokeff.counting.cache.CountCache`, or None for ``$TOKEFF_CACHE``; ``executor`` and
     ``workers``: the runner (:func:`get_runner`); ``scheduler``: a Dask scheduler address;
     ``block_size``: segments per block; ``progress``: called with ``"<tokenizer> <lang>"`` as
@@ -79,6 +80,7 @@ class CountPlan:
 
     spans: bool = True
     words: bool = True
+    byte_fallback: bool = True
     workers: int | None = None
     executor: Any = None
     scheduler: str | None = None
@@ -97,6 +99,7 @@ class CountPlan:
                 return self._run_stream(corpus, list(tokenizers), segmenters, runner, store)
             return count_corpus(corpus, tokenizers, segmenters, runner=runner, store=store,
                                 spans=self.spans, words=self.words,
+                                byte_fallback=self.byte_fallback,
                                 block_size=self.block_size, progress=self.progress)
         finally:
             close = getattr(runner, "close", None)
@@ -108,14 +111,17 @@ class CountPlan:
                     store: CountCache | None) -> dict[tuple[str, str], Counts]:
         if getattr(runner, "distributed", False):
             out = runner.count_partitions(stream, tokenizers, segmenters, spans=self.spans,
-                                          store=store, words=self.words)
+                                          store=store, words=self.words,
+                                          byte_fallback=self.byte_fallback)
         else:
             acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
             for part in stream.partitions:
                 chunk = part.load()
                 acc.add(part.start, count_corpus(chunk, tokenizers, segmenters, runner=runner,
                                                  store=store, spans=self.spans,
-                                                 words=self.words, block_size=self.block_size))
+                                                 words=self.words,
+                                                 byte_fallback=self.byte_fallback,
+                                                 block_size=self.block_size))
                 del chunk
             out = acc.result()
         if self.progress:

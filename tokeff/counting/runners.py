@@ -122,12 +122,14 @@ class ThreadRunner:
             state[j] = {"lt": None, "encoded": [], "left": len(job.tok_indices)}
             for ti in sorted(job.tok_indices,
                              key=lambda t: not _releases_gil_in_one_call(tokenizers[t])):
-                g = pool.submit(kernel.encode, tokenizers[ti], job.texts, spans=spans)
+                g = pool.submit(kernel.encode, tokenizers[ti], job.texts, spans=spans,
+                                lang=job.lang)
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
 
         def combine_later(j: int, ti: int, arrays: Any) -> None:
-            g = pool.submit(kernel.combine, tokenizers[ti], state[j]["lt"], arrays)
+            g = pool.submit(kernel.combine, tokenizers[ti], state[j]["lt"], arrays,
+                            byte_fallback=jobs[j].byte_fallback)
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
