@@ -41,6 +41,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
             metrics: Sequence[str] | None = None, reference: Tokenizer | str | None = None,
             segmenters: Mapping[str, str | None] | None = None, normalization: str = "none",
             split: str | None = None, aggregation: str = "totals", separator: str = "\n",
+            split_end: str = "",
             bootstrap: int = 1000, seed: int = 0, ci: float = 0.95, alpha: float = 2.5,
             workers: int | None = None, progress: Callable[[str], None] | bool | None = None,
             cache: object = None, executor: object = None, scheduler: str | None = None,
@@ -53,7 +54,10 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
 
     ``langs``: codes or aliases, ``"all"``, or ``"default"`` (a spread of major languages when
     the corpus has more than those; all of them otherwise). ``pivot=None`` (or ``"none"``)
-    measures no parity. ``progress``: True draws a bar (a widget in notebooks), or a callable
+    measures no parity. With ``split_end``, each split (file) of the document ends with that
+    text before the splits are joined: ``separator=" ", split_end=" "`` is the text Petrov et al.
+    (2023) encoded (Python's ``str.split("\\n")`` of a file with a final newline keeps an empty
+    last line, which the join turns into an extra space after each file). ``progress``: True draws a bar (a widget in notebooks), or a callable
     called with ``"<tokenizer> <lang>"`` as each is done. ``aggregation="document"`` encodes each language as one document, its
     segments joined by ``separator`` (recorded in the signature).
 
@@ -80,8 +84,11 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                          f"not {aggregation!r}")
     if not isinstance(separator, str):
         raise UsageError(f"separator must be a string, not {type(separator).__name__}")
-    if separator != "\n" and aggregation != "document":
-        raise UsageError("separator applies to aggregation='document' (--aggregation document)")
+    if (separator != "\n" or split_end) and aggregation != "document":
+        raise UsageError("separator and split_end apply to aggregation='document' "
+                         "(--aggregation document)")
+    if not isinstance(split_end, str):
+        raise UsageError(f"split_end must be a string, not {type(split_end).__name__}")
     if not 0 < ci < 1:
         raise UsageError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
     if bootstrap < 0:
@@ -113,7 +120,8 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         pivot_reason = "not available (no pivot language)"
     if aggregation == "document":
         assert isinstance(corp, Corpus)
-        corp = Corpus(corp.name, {k: [separator.join(v)] for k, v in corp.segments.items()},
+        corp = Corpus(corp.name, {k: [_document(corp, k, separator, split_end)]
+                                  for k in corp.langs},
                       split=corp.split, normalization=corp.normalization)
     toks = [get_tokenizer(t) for t in _as_list(tokenizers, "tokenizers")]
     if not toks:
@@ -136,8 +144,10 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                      executor=executor, scheduler=scheduler, cache=cache, progress=progress)
     counts = plan.run(corp, all_toks, seg_names)
     boot = Bootstrap(n_resamples=bootstrap if aggregation == "totals" else 0, seed=seed, level=ci)
-    agg = aggregation if aggregation == "totals" or separator == "\n" else \
-        f"document/sep={_codepoints(separator)}"
+    agg = aggregation
+    if aggregation == "document" and (separator != "\n" or split_end):
+        agg += f"/sep={_codepoints(separator)}" + (f"/end={_codepoints(split_end)}"
+                                                    if split_end else "")
     rows = _rows(corp, toks, ref_tok, counts, metric_list,
                  pivot_code if pivot_code in corp.segments else None, pivot_reason, boot, agg,
                  alpha)
@@ -154,12 +164,32 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     }
     if aggregation == "document":
         meta["separator"] = separator
+        if split_end:
+            meta["split_end"] = split_end
     meta["non_nfc_langs"] = non_nfc_langs(corp) if isinstance(corp, Corpus) else \
         list(corp.non_nfc_langs)  # (found by the stream's first pass)
     res = Results(rows, meta, counts,
                   corpus=corp if isinstance(corp, Corpus) and aggregation == "totals" else None)
     attach(res, tokenizers=all_toks)  # warnings next to the numbers (meta["warnings"])
     return res
+
+
+def _document(corp: Corpus, lang: str, separator: str, split_end: str) -> str:
+    """A language as one document: its segments joined by ``separator``; with ``split_end``,
+    each split's (file's) segments are followed by it before the splits are joined."""
+    segs = corp.segments[lang]
+    if not split_end:
+        return separator.join(segs)
+    origins = (corp.origins or {}).get(lang)
+    blocks: list[list[str]] = []
+    last = None
+    for i, s in enumerate(segs):
+        src = origins[i].rpartition(" line ")[0] if origins else None
+        if not blocks or src != last:
+            blocks.append([])
+            last = src
+        blocks[-1].append(s)
+    return separator.join(separator.join(b) + split_end for b in blocks)
 
 
 def _codepoints(s: str) -> str:

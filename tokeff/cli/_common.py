@@ -4,6 +4,7 @@ options and their translation into :func:`tokeff.measure` keywords, output and p
 from __future__ import annotations
 
 import argparse
+import re
 import os
 import sys
 
@@ -55,6 +56,10 @@ def add_selection(p: argparse.ArgumentParser) -> None:
                    help="document aggregation: what joins a language's segments (default: a "
                         "newline; ' ' as in Petrov et al. 2023; escapes such as \\n work); "
                         "recorded in the signature")
+    p.add_argument("--split-end", default="", metavar="TEXT",
+                   help="document aggregation: text after each split's (file's) last segment "
+                        "(' ' with --separator ' ' reproduces Petrov et al. 2023 exactly; see "
+                        "docs/how-to/petrov.md)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: no CI)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ci", type=float, default=0.95, help="confidence level")
@@ -75,6 +80,16 @@ def add_selection(p: argparse.ArgumentParser) -> None:
                    help="stream the corpus in chunks of N aligned segments (bounded memory; "
                         "all its languages unless --langs)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[ntr\\])")
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """Backslash escapes (``\\n``, ``\\t``, ``\\u3000``) in an option value, as typed in a
+    shell; other characters are kept as they are."""
+    return _ESCAPE.sub(lambda m: _SIMPLE.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
 
 
 def selection_kwargs(args: argparse.Namespace) -> dict:
@@ -105,15 +120,13 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
         langs = None
     else:
         langs = _csv_list(args.langs)
-    separator = args.separator
-    if separator is not None:
-        separator = separator.encode("utf-8").decode("unicode_escape") if "\\" in separator \
-            else separator
+    separator = None if args.separator is None else _unescape(args.separator)
     return dict(corpus=args.corpus, split=args.split, tokenizers=toks, langs=langs,
                 pivot=None if args.pivot in ("none", "") else args.pivot, metrics=metrics,
                 reference=args.reference, segmenters=segs or None,
                 normalization=args.normalization, aggregation=args.aggregation,
                 separator="\n" if separator is None else separator,
+                split_end=_unescape(args.split_end),
                 bootstrap=args.bootstrap, seed=args.seed, ci=args.ci, alpha=args.alpha,
                 workers=args.workers, executor=args.executor, scheduler=args.scheduler,
                 cache=args.cache, chunk_size=args.chunk_size)

@@ -48,7 +48,13 @@ from .._io import user_cache_dir
 from .._version import __version__
 from ..errors import TokeffError, UsageError
 from ..segmenters import unavailable_reason
-from .counts import BYTE_FALLBACK_NOT_COUNTED, SEGMENT_FIELDS, Counts, no_spans_reason
+from .counts import (
+    BASE_FIELDS,
+    BYTE_FALLBACK_NOT_COUNTED,
+    SEGMENT_FIELDS,
+    Counts,
+    no_spans_reason,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -149,7 +155,7 @@ def decode_entry(data: bytes, key: str) -> tuple[dict[str, Any], dict[str, np.nd
         a = arrays[name]
         if a is not None and len(a) != n:
             raise CorruptEntry(f"{name} has {len(a)} values for {n} segments")
-    for name in ("tokens", "chars", "bytes", "byte_fallback"):
+    for name in BASE_FIELDS:
         if arrays[name] is None:
             raise CorruptEntry(f"{name} missing")
     ids, fr = arrays["token_ids"], arrays["token_freqs"]
