@@ -315,6 +315,13 @@ class RWKVTrieTokenizer(Tokenizer):
         lines += [base64.b64encode(t) + b" " + str(i).encode() for t, i in items]
         return b"\n".join(lines)
 
+    def _vocab_bytes(self) -> list[bytes | None]:
+        # The vocabulary is bytes already; ids it does not hold (0, end of text) are no text.
+        out: list[bytes | None] = [None] * max(self._vocab_size, max(self.vocab.values()) + 1)
+        for tok, i in self.vocab.items():
+            out[i] = tok
+        return out
+
     def _byte_fallback_mask(self) -> np.ndarray:
         mask = np.zeros(self._vocab_size, dtype=bool)
         for tok, i in self.vocab.items():

@@ -4,6 +4,34 @@ A tokenizer, for tokeff, turns a batch of texts into token ids with **no special
 BOS/EOS, no padding, no truncation), and, where the backend can, the byte span of every token in
 the UTF-8 encoding of the text it was given. Special-token strings such as ``<|endoftext|>`` in
 the text are ordinary text.
+
+Every backend also says what each token stands for, as bytes (like tiktoken's
+``decode_single_token_bytes``): :meth:`Tokenizer.token_bytes` and :meth:`Tokenizer.vocab_bytes`,
+with the ids that stand for no text (control and special tokens) in
+:meth:`Tokenizer.special_tokens`. The rule of each backend, the only one in tokeff:
+
+- **tiktoken** (OpenAI rank files, Llama-3, Qwen, Mistral Tekken): a token's bytes are its rank
+  key. Special tokens (``<|endoftext|>``, Tekken's first 1000 ids) are not text; ids that are
+  neither (gaps in the id space) have no bytes.
+- **Hugging Face ``tokenizers``**: added tokens marked special are not text; other added tokens
+  are their literal content. ``<0xNN>`` pieces are the single byte ``NN``. In a byte-level
+  tokenizer (``ByteLevel`` in the pre-tokenizer or decoder) a token string is mapped back
+  through GPT-2's byte-to-printable-character table (``Ġthe`` -> ``b" the"``); a string with a
+  character outside that table is its literal UTF-8. Otherwise the metaspace character (``▁``,
+  or the ``replacement`` the tokenizer names) becomes a space and the rest is literal UTF-8
+  (WordPiece's ``##`` prefix is kept as written).
+- **sentencepiece**: byte pieces ``<0xNN>`` are the single byte ``NN``; control pieces (``<s>``,
+  ``</s>``) and the unknown piece are not text; any other piece is its UTF-8 with ``▁`` -> space.
+- **RWKV-World** (greedy trie): the vocabulary is already bytes; id 0 (end of text) has none.
+- **user objects** (:class:`SupportsEncodeBatch`): ``vocab_bytes()`` (a list indexed by id) or
+  ``vocabulary_bytes()`` (``{id: bytes}``) when the object has one, and ``special_tokens()``
+  (``{id: str}``) if present; without such a method :meth:`Tokenizer.vocab_bytes` raises
+  :class:`~tokeff.errors.TokenizerError` (token bytes cannot be recovered from ids alone).
+
+The token bytes of an encoding concatenate to the UTF-8 of the text for lossless tokenizers
+(tiktoken, RWKV, byte-level BPE without a normaliser). They do not where the tokenizer changes
+the text: a normaliser (NFC/NFKC, lowercasing), sentencepiece's dummy-prefix space (``▁Hello``
+for ``Hello``), an unknown token, or a tokenizer-required normalisation of the input.
 """
 
 from __future__ import annotations
@@ -16,6 +44,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import TokenizerError
+
 NORMALIZATIONS = ("none", "NFC", "NFKC")
 
 
@@ -25,8 +55,9 @@ class SupportsEncodeBatch(Protocol):
 
     ``encode_batch(texts)`` returns one sequence of token ids per text, without special tokens.
     Optional attributes are used when present: ``fingerprint()``, ``vocab_size``, ``backend``,
-    ``backend_version``, ``unk_id``, ``required_normalization`` and
-    ``encode_batch_spans(texts)`` (see :class:`Tokenizer`).
+    ``backend_version``, ``unk_id``, ``required_normalization``,
+    ``encode_batch_spans(texts)``, ``vocab_bytes()`` (or ``vocabulary_bytes()``, ``{id: bytes}``)
+    and ``special_tokens()`` (``{id: text}``) (see :class:`Tokenizer`).
     """
 
     name: str
@@ -57,7 +88,8 @@ class Tokenizer:
     """Base class of tokeff's tokenizer wrappers.
 
     Subclasses implement :meth:`_encode_ids` and, where offsets exist, :meth:`_encode_spans`, plus
-    :meth:`_canonical_bytes` for the fingerprint.
+    :meth:`_canonical_bytes` for the fingerprint and :meth:`_vocab_bytes` (with
+    :meth:`_special_tokens`) for the token bytes.
 
     >>> from tokeff import get_tokenizer
     >>> tok = get_tokenizer("cl100k_base")
@@ -68,6 +100,10 @@ class Tokenizer:
     ([2], [0, 5], [5, 11])
     >>> tok.backend, len(tok.fingerprint())
     ('tiktoken', 64)
+    >>> [tok.token_bytes(i) for i in tok.encode("héllo")]
+    [b'h', b'\\xc3\\xa9l', b'lo']
+    >>> tok.vocab_bytes()[1917], tok.special_tokens()[100257]
+    (b' world', '<|endoftext|>')
     """
 
     backend: str = "custom"
@@ -75,6 +111,9 @@ class Tokenizer:
     #: Normalisation the tokenizer itself requires before encoding (applied inside ``encode``).
     required_normalization: str = "none"
     unk_id: int | None = None
+    # Built on first use and kept: drill-down and the gate ask for token bytes again and again.
+    _vocab_bytes_cache: list[bytes | None] | None = None
+    _special_tokens_cache: dict[int, str] | None = None
 
     def __init__(self, name: str):
         self.name = name
@@ -100,6 +139,18 @@ class Tokenizer:
     def _byte_fallback_mask(self) -> np.ndarray:
         """Boolean mask over ids: byte tokens (``<0xNN>``) or tokens not valid UTF-8 alone."""
         return np.zeros(self.vocab_size, dtype=bool)
+
+    def _vocab_bytes(self) -> list[bytes | None]:
+        """The bytes of every id (None for ids that stand for no text), by the backend's rule
+        (see the module docstring). Called once; :meth:`vocab_bytes` keeps the result."""
+        raise TokenizerError(
+            f"tokenizer {self.name!r} ({type(self).__name__}) does not expose what its tokens "
+            "stand for as bytes; give it a `vocab_bytes()` method (a list of bytes or None, "
+            "indexed by token id)")
+
+    def _special_tokens(self) -> dict[int, str]:
+        """``{id: literal text}`` of the control / special tokens (they stand for no text)."""
+        return {}
 
     # -- public API ------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
@@ -130,6 +181,38 @@ class Tokenizer:
         if self._byte_fallback is None:
             self._byte_fallback = self._byte_fallback_mask()
         return self._byte_fallback
+
+    def vocab_bytes(self) -> list[bytes | None]:
+        """What every token id stands for, as bytes: ``vocab_bytes()[id]``, or None for an id that
+        is not text (a special or control token, or an unused id). One entry per id up to the
+        highest id (at least :attr:`vocab_size` entries). Built once per tokenizer object;
+        treat the list as read-only. Raises :class:`~tokeff.errors.TokenizerError` when the
+        tokenizer does not expose its vocabulary (a user object without ``vocab_bytes()``)."""
+        if self._vocab_bytes_cache is None:
+            self._vocab_bytes_cache = self._vocab_bytes()
+        return self._vocab_bytes_cache
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for in UTF-8 text (a byte-fallback token is its single
+        byte, which need not be valid UTF-8 alone). Raises
+        :class:`~tokeff.errors.TokenizerError` for an id that is not text (see
+        :meth:`special_tokens`) or is out of range."""
+        table = self.vocab_bytes()
+        i = int(token_id)
+        b = table[i] if 0 <= i < len(table) else None
+        if b is None:
+            special = self.special_tokens().get(i)
+            what = (f"the special token {special!r}, which stands for no text" if special
+                    is not None else f"not a text token (ids 0..{len(table) - 1})")
+            raise TokenizerError(f"tokenizer {self.name!r}: token id {i} is {what}")
+        return b
+
+    def special_tokens(self) -> dict[int, str]:
+        """``{id: literal text}`` of the tokens that stand for no text (BOS/EOS, control,
+        unknown, special added tokens); their :meth:`vocab_bytes` entry is None."""
+        if self._special_tokens_cache is None:
+            self._special_tokens_cache = self._special_tokens()
+        return self._special_tokens_cache
 
     def content_hash(self) -> str:
         """sha256 of the canonical vocabulary/merges/normaliser (independent of library version)."""

@@ -128,21 +128,48 @@ class HFTokenizer(Tokenizer):
         d.pop("truncation", None)
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
+    def _vocab_bytes(self) -> list[bytes | None]:
+        j = self._json
+        shape = json.dumps(j.get("pre_tokenizer")) + json.dumps(j.get("decoder"))
+        byte_level = "ByteLevel" in shape
+        m = re.search(r'"replacement":\s*"(.)"', shape)
+        repl = m.group(1) if m else "▁"
+        table = _bytes_to_unicode()
+        # str.translate + latin-1 turns a byte-level token string into its bytes at C speed; a
+        # string with characters outside the table is kept as literal text.
+        trans = {ord(c): chr(b) for c, b in table.items()}
+        outside = re.compile("[^" + re.escape("".join(table)) + "]")
+        added = {int(a["id"]): a for a in j.get("added_tokens", [])}
+        vocab = self.tokenizer.get_vocab(with_added_tokens=True)
+        n = max(self.vocab_size, max(vocab.values(), default=-1) + 1)
+        out: list[bytes | None] = [None] * n
+        for s, i in vocab.items():
+            a = added.get(i)
+            if a is not None and a.get("content") == s:
+                b = None if a.get("special", False) else s.encode("utf-8")
+            elif len(s) == 6 and _BYTE_TOKEN.match(s):
+                b = bytes([int(s[3:5], 16)])
+            elif byte_level and not outside.search(s):
+                b = s.translate(trans).encode("latin-1")
+            elif byte_level:
+                b = s.encode("utf-8")
+            else:
+                b = s.replace(repl, " ").encode("utf-8")
+            out[i] = b
+        return out
+
+    def _special_tokens(self) -> dict[int, str]:
+        return {int(a["id"]): str(a["content"]) for a in self._json.get("added_tokens", [])
+                if a.get("special", False)}
+
     def _byte_fallback_mask(self) -> np.ndarray:
+        # Byte pieces (<0xNN>) and tokens whose bytes (vocab_bytes' rule) are not UTF-8 alone.
         mask = np.zeros(self.vocab_size, dtype=bool)
-        text = json.dumps(self._json.get("pre_tokenizer")) + json.dumps(self._json.get("decoder"))
-        byte_level = "ByteLevel" in text
-        table = _bytes_to_unicode() if byte_level else {}
+        table = self.vocab_bytes()
         for tok, i in self.tokenizer.get_vocab(with_added_tokens=False).items():
             if i >= len(mask):
                 continue
-            if _BYTE_TOKEN.match(tok):
+            b = table[i]
+            if _BYTE_TOKEN.match(tok) or (b is not None and not valid_utf8(b)):
                 mask[i] = True
-            elif byte_level:
-                try:
-                    raw = bytes(table[c] for c in tok)
-                except KeyError:
-                    continue
-                if not valid_utf8(raw):
-                    mask[i] = True
         return mask
