@@ -94,8 +94,15 @@ def check_table(tok: Tokenizer) -> None:
             assert isinstance(b, bytes) and b and tok.token_bytes(i) == b
             n_text += 1
     assert n_text > 0
-    for i, text in tok.special_tokens().items():
+    specials = tok.special_tokens()
+    for i, text in specials.items():
         assert table[i] is None and isinstance(text, str) and text, (i, text)
+    # vocab_entries: the text tokens and the special tokens, nothing else.
+    entries = tok.vocab_entries()
+    assert sorted(e for e in entries if not e[2]) == \
+        [(i, b, False) for i, b in enumerate(table) if b is not None]
+    assert sorted((i, b) for i, b, sp in entries if sp) == \
+        sorted((i, t.encode()) for i, t in specials.items())
     with pytest.raises(TokenizerError, match="not a text token"):
         tok.token_bytes(len(table))
     with pytest.raises(TokenizerError, match="not a text token"):
@@ -175,6 +182,31 @@ def test_hf_added_and_special_tokens() -> None:
     assert all(tok.vocab_bytes()[i] is None for i in specials)
     # Whitespace pre-tokenisation drops the spaces: the tokens spell the words only.
     assert joined(tok, "the quick fox") == b"thequickfox"
+
+
+def test_hf_id_given_to_two_tokens() -> None:
+    # A tokenizer.json whose model vocabulary has a gap: the library renumbers the added token
+    # '<x>' onto id 4, which the model gives to 'd'. Both are entries; 'd' keeps the id's bytes.
+    import json
+
+    from tokeff.tokenizers.hf_backend import HFTokenizer
+
+    added = [{"id": 10, "content": "<x>", "single_word": False, "lstrip": False,
+              "rstrip": False, "normalized": False, "special": False},
+             {"id": 11, "content": "<s>", "single_word": False, "lstrip": False,
+              "rstrip": False, "normalized": False, "special": True}]
+    doc = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+           "normalizer": None, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": None,
+           "decoder": None, "model": {"type": "WordLevel", "unk_token": "[UNK]",
+                                      "vocab": {"[UNK]": 0, "a": 1, "c": 3, "d": 4}}}
+    tok = HFTokenizer.from_str(json.dumps(doc), name="gap")
+    vocab = tok.tokenizer.get_vocab(with_added_tokens=True)
+    assert vocab["<x>"] == vocab["d"] == 4  # the library's renumbering, the case under test
+    assert tok.token_bytes(4) == b"d"
+    assert sorted(tok.vocab_entries()) == [(0, b"[UNK]", False), (1, b"a", False),
+                                           (3, b"c", False), (4, b"<x>", False),
+                                           (4, b"d", False), (5, b"<s>", True)]
+    assert tok.special_tokens() == {5: "<s>"}
 
 
 def test_hf_byte_level_mapping() -> None:

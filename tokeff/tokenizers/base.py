@@ -152,6 +152,13 @@ class Tokenizer:
         """``{id: literal text}`` of the control / special tokens (they stand for no text)."""
         return {}
 
+    def _vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        """See :meth:`vocab_entries`; backends whose ids can carry two tokens override this."""
+        table = self.vocab_bytes()
+        out = [(i, b, False) for i, b in enumerate(table) if b is not None]
+        out += [(i, t.encode("utf-8"), True) for i, t in self.special_tokens().items()]
+        return out
+
     # -- public API ------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of one text, no special tokens."""
@@ -213,6 +220,15 @@ class Tokenizer:
         if self._special_tokens_cache is None:
             self._special_tokens_cache = self._special_tokens()
         return self._special_tokens_cache
+
+    def vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        """Every token the tokenizer defines, as ``(id, bytes, special)``: the text tokens of
+        :meth:`vocab_bytes`, and the special tokens with their literal text (UTF-8) and
+        ``special`` True. One entry per token; an id carries two when the tokenizer gives two
+        tokens the same id (a Hugging Face ``tokenizer.json`` whose model vocabulary has gaps
+        gets its added tokens renumbered onto ids the model uses), and :meth:`token_bytes`
+        then gives the model's token. Built on every call (the gate keeps what it builds)."""
+        return self._vocab_entries()
 
     def content_hash(self) -> str:
         """sha256 of the canonical vocabulary/merges/normaliser (independent of library version)."""

@@ -128,7 +128,9 @@ class HFTokenizer(Tokenizer):
         d.pop("truncation", None)
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def _vocab_bytes(self) -> list[bytes | None]:
+    def _token_entries(self) -> list[tuple[int, bytes, bool, bool]]:
+        """``(id, bytes, special, in the model vocabulary)`` for every token string of the
+        tokenizer, in its own order: the backend's one rule for token bytes."""
         j = self._json
         shape = json.dumps(j.get("pre_tokenizer")) + json.dumps(j.get("decoder"))
         byte_level = "ByteLevel" in shape
@@ -140,13 +142,13 @@ class HFTokenizer(Tokenizer):
         trans = {ord(c): chr(b) for c, b in table.items()}
         outside = re.compile("[^" + re.escape("".join(table)) + "]")
         added = {int(a["id"]): a for a in j.get("added_tokens", [])}
-        vocab = self.tokenizer.get_vocab(with_added_tokens=True)
-        n = max(self.vocab_size, max(vocab.values(), default=-1) + 1)
-        out: list[bytes | None] = [None] * n
-        for s, i in vocab.items():
+        model = self.tokenizer.get_vocab(with_added_tokens=False)
+        out: list[tuple[int, bytes, bool, bool]] = []
+        for s, i in self.tokenizer.get_vocab(with_added_tokens=True).items():
             a = added.get(i)
+            special = False
             if a is not None and a.get("content") == s:
-                b = None if a.get("special", False) else s.encode("utf-8")
+                b, special = s.encode("utf-8"), bool(a.get("special", False))
             elif len(s) == 6 and _BYTE_TOKEN.match(s):
                 b = bytes([int(s[3:5], 16)])
             elif byte_level and not outside.search(s):
@@ -155,12 +157,25 @@ class HFTokenizer(Tokenizer):
                 b = s.encode("utf-8")
             else:
                 b = s.replace(repl, " ").encode("utf-8")
-            out[i] = b
+            out.append((int(i), b, special, model.get(s) == i))
+        return out
+
+    def _vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        return [(i, b, special) for i, b, special, _ in self._token_entries()]
+
+    def _vocab_bytes(self) -> list[bytes | None]:
+        entries = self._token_entries()
+        n = max(self.vocab_size, max((e[0] for e in entries), default=-1) + 1)
+        out: list[bytes | None] = [None] * n
+        for i, b, special, in_model in entries:
+            # A tokenizer.json whose model vocabulary has gaps gets its added tokens renumbered
+            # by the library onto ids the model uses: the model's token keeps the id's bytes.
+            if not special and (in_model or out[i] is None):
+                out[i] = b
         return out
 
     def _special_tokens(self) -> dict[int, str]:
-        return {int(a["id"]): str(a["content"]) for a in self._json.get("added_tokens", [])
-                if a.get("special", False)}
+        return {i: b.decode("utf-8") for i, b, special, _ in self._token_entries() if special}
 
     def _byte_fallback_mask(self) -> np.ndarray:
         # Byte pieces (<0xNN>) and tokens whose bytes (vocab_bytes' rule) are not UTF-8 alone.
