@@ -315,7 +315,7 @@ def test_tokens_that_cover_no_text_are_written_visibly():
     tok = tiny_spm(True)
     view = drilldown.tokenize(tok, "Hello 疾病")  # "▁" before the byte-fallback characters
     empty = [p for p in view.pieces if p.kind == "empty"]
-    assert empty and all(p.text == "␣" for p in empty)
+    assert empty and all(p.text == "▁" for p in empty)
 
 
 def test_premium_ranks_segments_by_tokens_over_pivot_tokens():

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from tokeff import gate
-from tokeff.gate import baseline as gate_baseline
 from tokeff.cli import main
 from tokeff.errors import UsageError
+from tokeff.gate import baseline as gate_baseline
 from tokeff.results import Signature
 from tokeff.tokenizers import get_tokenizer
 from tokeff.tokenizers.hf_backend import HFTokenizer, _bytes_to_unicode

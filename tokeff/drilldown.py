@@ -46,7 +46,7 @@ class Piece:
     whole characters (``n_tokens > 1``). ``kind`` is ``"text"`` when the text comes from byte
     spans in the input, ``"vocab"`` when it is the token written from its bytes (they do not
     spell the text and the backend gave no offsets), ``"empty"`` for a token that covers no
-    input text (written from its bytes, spaces as ``␣``)."""
+    input text (written from its bytes, spaces as ``▁``)."""
 
     text: str
     ids: tuple[int, ...]
@@ -169,8 +169,9 @@ def _token_bytes(tok: Tokenizer, ids: Sequence[int]) -> list[bytes] | None:
 
 def _vocab_string(tok: Tokenizer, i: int, *, visible: bool = False) -> str:
     """A token written from its bytes (bytes that are not UTF-8 alone as ``\\xNN``), with spaces
-    as ``␣`` when ``visible`` (a token that covers no input text would show as blank); a
-    special token as its literal name; ``#id`` when the tokenizer cannot say."""
+    as ``▁`` when ``visible`` (the tokens that cover no input text are mostly a word-boundary
+    space, which would show as blank); a special token as its literal name; ``#id`` when the
+    tokenizer cannot say."""
     try:
         text = tok.token_bytes(int(i)).decode("utf-8", errors="backslashreplace")
     except TokeffError:
@@ -178,7 +179,7 @@ def _vocab_string(tok: Tokenizer, i: int, *, visible: bool = False) -> str:
             return tok.special_tokens().get(int(i)) or f"#{i}"
         except TokeffError:
             return f"#{i}"
-    return text.replace(" ", "␣") if visible else text
+    return text.replace(" ", "▁") if visible else text
 
 
 def _pieces(text: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray,

@@ -19,17 +19,18 @@ and language, and explains what changed.
 
 This package is pure: it never prints and never exits; ``tokeff baseline`` / ``tokeff check``
 (:mod:`tokeff.cli.gate`) only report what it returns. Its modules, each importing only those
-before it: :mod:`~tokeff.gate.vocabdiff` (vocabulary as bytes, diff), :mod:`~tokeff.gate.baseline`
-(create, save, load, validate), :mod:`~tokeff.gate.thresholds`, :mod:`~tokeff.gate.config`
-(``[tool.tokeff.check]``), :mod:`~tokeff.gate.report` (comparisons, explanation, markdown/JSON)
-and :mod:`~tokeff.gate.check`. The gate knows tokenizers only through their protocol (name,
-fingerprint, content hash, encoding, token bytes), never a backend's internals.
+listed before it: :mod:`~tokeff.gate.vocabdiff` (vocabulary as bytes, diff),
+:mod:`~tokeff.gate.baseline` (create, save, load, validate), :mod:`~tokeff.gate.thresholds`,
+:mod:`~tokeff.gate.config` (``[tool.tokeff.check]``), :mod:`~tokeff.gate.report` (comparisons,
+explanation, markdown and JSON) and :mod:`~tokeff.gate.checking` (:func:`check`). The gate knows
+tokenizers only through their protocol (name, fingerprint, content hash, encoding, token bytes),
+never a backend's internals.
 """
 
 from __future__ import annotations
 
 from .baseline import BASELINE_FORMAT_VERSION, Baseline, create_baseline, load_baseline
-from .check import check
+from .checking import check
 from .config import CheckConfig, load_config
 from .report import CheckReport, Comparison, Explanation, SegmentChange
 from .thresholds import DEFAULT_THRESHOLDS, Threshold, merge_thresholds, parse_thresholds
