@@ -216,6 +216,8 @@ class RWKVTrieTokenizer(Tokenizer):
     >>> tok = RWKVTrieTokenizer(vocab, name="toy")
     >>> tok.encode("abba")
     [257, 99, 98]
+    >>> tok.token_bytes(257), tok.vocab_bytes()[0]  # id 0 is not in the vocabulary
+    (b'ab', None)
     """
 
     backend = "rwkv-trie"

@@ -194,7 +194,12 @@ class Tokenizer:
         is not text (a special or control token, or an unused id). One entry per id up to the
         highest id (at least :attr:`vocab_size` entries). Built once per tokenizer object;
         treat the list as read-only. Raises :class:`~tokeff.errors.TokenizerError` when the
-        tokenizer does not expose its vocabulary (a user object without ``vocab_bytes()``)."""
+        tokenizer does not expose its vocabulary (a user object without ``vocab_bytes()``).
+
+        The rule of each backend: tiktoken, a token's rank key; Hugging Face, GPT-2's byte table
+        undone for byte-level tokenizers, ``▁`` -> space otherwise, ``<0xNN>`` -> that byte,
+        added tokens as written; sentencepiece, ``<0xNN>`` -> that byte and ``▁`` -> space;
+        RWKV, its byte vocabulary (details in :mod:`tokeff.tokenizers.base`)."""
         if self._vocab_bytes_cache is None:
             self._vocab_bytes_cache = self._vocab_bytes()
         return self._vocab_bytes_cache

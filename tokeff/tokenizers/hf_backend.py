@@ -175,7 +175,10 @@ class HFTokenizer(Tokenizer):
         return out
 
     def _special_tokens(self) -> dict[int, str]:
-        return {i: b.decode("utf-8") for i, b, special, _ in self._token_entries() if special}
+        # The special entries of _token_entries, without walking the whole vocabulary.
+        vocab = self.tokenizer.get_vocab(with_added_tokens=True)
+        return {int(a["id"]): str(a["content"]) for a in self._json.get("added_tokens", [])
+                if a.get("special", False) and vocab.get(a.get("content")) == int(a["id"])}
 
     def _byte_fallback_mask(self) -> np.ndarray:
         # Byte pieces (<0xNN>) and tokens whose bytes (vocab_bytes' rule) are not UTF-8 alone.
