@@ -269,6 +269,55 @@ def test_pipes_in_text_are_escaped_in_plain_text():
     assert "\\|" in view.tokens_text()
 
 
+def _rwkv():
+    from tokeff.tokenizers import catalogue
+
+    entry = catalogue.get_entry("rwkv-world")
+    if not entry.is_available():
+        pytest.skip(f"{entry.package} is not installed (pip install -e '.[test]')")
+    return entry.load()
+
+
+def test_rwkv_boundaries_come_from_token_bytes():
+    tok = _rwkv()
+    for text in TEXTS:
+        view = drilldown.tokenize(tok, text)
+        assert view.n_tokens == len(tok.encode(text))
+        assert "".join(p.text for p in view.pieces if p.kind == "text") == text
+    # 🙂 is two tokens in RWKV-World, neither a whole character: one piece of two tokens.
+    view = drilldown.tokenize(tok, "🙂")
+    assert [(p.text, p.n_tokens) for p in view.pieces] == [("🙂", 2)]
+
+
+def test_boundaries_of_a_tokenizer_without_offsets_come_from_its_token_bytes():
+    rwkv = _rwkv()
+
+    class NoOffsets:  # a user tokenizer: ids and token bytes, no spans
+        name = "no-offsets"
+        vocab_size = rwkv.vocab_size
+
+        def encode_batch(self, texts):
+            return rwkv.encode_batch(texts)
+
+        def vocab_bytes(self):
+            return rwkv.vocab_bytes()
+
+    text = TEXTS[1] + " " + TEXTS[0]
+    view = drilldown.tokenize(NoOffsets(), text)
+    assert view.note is None and all(p.kind == "text" for p in view.pieces)
+    assert [(p.text, p.ids) for p in view.pieces] == \
+        [(p.text, p.ids) for p in drilldown.tokenize(rwkv, text).pieces]
+
+
+def test_tokens_that_cover_no_text_are_written_visibly():
+    from _fixtures import tiny_spm
+
+    tok = tiny_spm(True)
+    view = drilldown.tokenize(tok, "Hello 疾病")  # "▁" before the byte-fallback characters
+    empty = [p for p in view.pieces if p.kind == "empty"]
+    assert empty and all(p.text == "▁" for p in empty)
+
+
 def test_premium_ranks_segments_by_tokens_over_pivot_tokens():
     res = results()
     cl = tokenizers()[0]

@@ -26,6 +26,7 @@ import pytest
 from tokeff import gate
 from tokeff.cli import main
 from tokeff.errors import UsageError
+from tokeff.gate import baseline as gate_baseline
 from tokeff.results import Signature
 from tokeff.tokenizers import get_tokenizer
 from tokeff.tokenizers.hf_backend import HFTokenizer, _bytes_to_unicode
@@ -319,7 +320,7 @@ def test_segments_that_changed_most_show_tokens_before_and_after(
 def test_only_the_backend_version_changed(baseline: gate.Baseline, ds_spec: str) -> None:
     data = json.loads(baseline.to_json())
     data["tokenizer"]["backend_version"] = "0.0.1"
-    old = gate.Baseline(gate._seal(data), source="edited.json")
+    old = gate.Baseline(gate_baseline._seal(data), source="edited.json")
     ex = gate.check(old, ds_spec).explanation
     assert ex.tokenizer_change == "backend"
     assert ex.message.startswith("Only the backend library changed (tokenizers 0.0.1 → ")
@@ -365,7 +366,7 @@ def test_changed_segmenter_is_not_comparable_where_words_are_gated(
     assert seg.startswith("jieba")
     for r in data["results"]:
         r["signature"] = r["signature"].replace(f"seg:{seg}", "seg:jieba-0.1+hmm")
-    old = gate.Baseline(gate._seal(data))
+    old = gate.Baseline(gate_baseline._seal(data))
     words = gate.parse_thresholds(["fertility=1%"])
     r = gate.check(old, ds_spec, thresholds=words)
     assert r.exit_code == 3 and r.differences == {"seg@zho_Hans": ("jieba-0.1+hmm", seg)}

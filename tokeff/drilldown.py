@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,10 +28,8 @@ from .corpora import Corpus, load_corpus
 from .errors import TokeffError, UsageError
 from .langs import resolve_lang
 from .metrics import METRICS, unavailable
+from .results import Results
 from .tokenizers import Tokenizer, get_tokenizer
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import Results
 
 __all__ = ["Drilldown", "Piece", "SegmentPremium", "SideBySide", "TokenView", "premium",
            "segment_values", "side_by_side", "tokenize"]
@@ -48,8 +45,9 @@ def _e(x: object) -> str:
 class Piece:
     """A run of the text covered by one token, or by several tokens that only together make
     whole characters (``n_tokens > 1``). ``kind`` is ``"text"`` when the text comes from byte
-    spans in the input, ``"vocab"`` when it is the token's vocabulary string (the backend gave no
-    offsets), ``"empty"`` for a token that covers no input text."""
+    spans in the input, ``"vocab"`` when it is the token written from its bytes (they do not
+    spell the text and the backend gave no offsets), ``"empty"`` for a token that covers no
+    input text (written from its bytes, spaces as ``▁``)."""
 
     text: str
     ids: tuple[int, ...]
@@ -162,52 +160,27 @@ def _wrap(s: str, width: int = 100, indent: str = "  ") -> str:
 
 
 def _token_bytes(tok: Tokenizer, ids: Sequence[int]) -> list[bytes] | None:
-    """Raw bytes of each token, from the backend's vocabulary, or None when unknown."""
-    from .tokenizers.hf_backend import HFTokenizer, _bytes_to_unicode
-    from .tokenizers.spm_backend import SPMTokenizer
-    from .tokenizers.tiktoken_backend import TiktokenTokenizer
-
+    """What each token stands for, as bytes (the tokenizer protocol's ``token_bytes``), or None
+    when one of them has none (a special or unknown token, a tokenizer without token bytes)."""
     try:
-        if isinstance(tok, TiktokenTokenizer):
-            return [tok.encoding.decode_single_token_bytes(int(i)) for i in ids]
-        if isinstance(tok, SPMTokenizer):
-            out = []
-            for i in ids:
-                p = tok.processor.id_to_piece(int(i))
-                if p.startswith("<0x") and p.endswith(">") and len(p) == 6:
-                    out.append(bytes([int(p[3:5], 16)]))
-                else:
-                    out.append(p.replace("▁", " ").encode("utf-8"))
-            return out
-        if isinstance(tok, HFTokenizer):
-            table = _bytes_to_unicode()
-            strs = [tok.tokenizer.id_to_token(int(i)) or "" for i in ids]
-            try:
-                return [bytes(table[c] for c in s) for s in strs]
-            except KeyError:
-                return [s.replace("▁", " ").encode("utf-8") for s in strs]
-    except (LookupError, ValueError, TypeError, OverflowError, RuntimeError):
-        return None  # a view must not fail because a vocabulary lookup did
-    return None
+        return [tok.token_bytes(int(i)) for i in ids]
+    except TokeffError:
+        return None
 
 
-def _vocab_string(tok: Tokenizer, i: int) -> str:
-    """How the vocabulary writes a token (``▁`` for sentencepiece's space, ``<0xE7>`` for a
-    byte), for tokens that cover no input text."""
-    from .tokenizers.hf_backend import HFTokenizer
-    from .tokenizers.spm_backend import SPMTokenizer
-
+def _vocab_string(tok: Tokenizer, i: int, *, visible: bool = False) -> str:
+    """A token written from its bytes (bytes that are not UTF-8 alone as ``\\xNN``), with spaces
+    as ``▁`` when ``visible`` (the tokens that cover no input text are mostly a word-boundary
+    space, which would show as blank); a special token as its literal name; ``#id`` when the
+    tokenizer cannot say."""
     try:
-        if isinstance(tok, SPMTokenizer):
-            return str(tok.processor.id_to_piece(int(i)))
-        if isinstance(tok, HFTokenizer):
-            return str(tok.tokenizer.id_to_token(int(i)) or f"#{i}")
-    except (LookupError, ValueError, TypeError, OverflowError, RuntimeError):
-        return f"#{i}"
-    b = _token_bytes(tok, [i])
-    if b is None:
-        return f"#{i}"
-    return b[0].decode("utf-8", errors="backslashreplace")
+        text = tok.token_bytes(int(i)).decode("utf-8", errors="backslashreplace")
+    except TokeffError:
+        try:
+            return tok.special_tokens().get(int(i)) or f"#{i}"
+        except TokeffError:
+            return f"#{i}"
+    return text.replace(" ", "▁") if visible else text
 
 
 def _pieces(text: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -242,8 +215,8 @@ def _pieces(text: str, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray,
             j += 1
         group = tuple(int(x) for x in ids[i:j])
         if ge <= gs:
-            out.append(Piece(_vocab_string(tok, group[0]) if tok is not None else "",
-                             group, "empty"))
+            out.append(Piece(_vocab_string(tok, group[0], visible=True) if tok is not None
+                             else "", group, "empty"))
         else:
             out.append(Piece(data[gs:ge].decode("utf-8", errors="replace"), group))
         i = j
@@ -258,17 +231,21 @@ def tokenize(tokenizer: Tokenizer | str | object, text: str) -> TokenView:
       Hello| world
     """
     tok = get_tokenizer(tokenizer)
-    arr = tok.encode_arrays([text], spans=True)
-    ids = arr.ids
+    data = text.encode("utf-8")
     note = None
-    if arr.has_spans:
-        pieces = _pieces(text, ids, arr.starts, arr.ends, tok)
+    # Token bytes place every boundary exactly when they spell the text; a tokenizer that
+    # changes the text (a normaliser, a dummy-prefix space, an unknown token) is shown through
+    # its own offsets, mapped back onto the text as given.
+    ids = np.asarray(tok.encode(text), dtype=np.int64)
+    raw = _token_bytes(tok, ids)
+    if raw is not None and b"".join(raw) == data:
+        lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        ends = np.cumsum(lens)
+        pieces = _pieces(text, ids, ends - lens, ends, tok)
     else:
-        raw = _token_bytes(tok, ids)
-        if raw is not None and b"".join(raw) == text.encode("utf-8"):
-            lens = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
-            ends = np.cumsum(lens)
-            pieces = _pieces(text, ids, ends - lens, ends, tok)
+        arr = tok.encode_arrays([text], spans=True)
+        if arr.has_spans:
+            pieces = _pieces(text, arr.ids, arr.starts, arr.ends, tok)
         else:
             pieces = [Piece(_vocab_string(tok, int(i)), (int(i),), "vocab") for i in ids]
             note = (f"{tok.name} gives no token offsets: pieces are vocabulary strings, "

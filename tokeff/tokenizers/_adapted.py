@@ -12,7 +12,7 @@ value. The checks are per text and vectorised per token, so they cost little.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -243,6 +243,35 @@ class AdaptedTokenizer(Tokenizer):
         if fp is None:
             return "unfingerprinted:" + type(self.obj).__qualname__
         return str(fp() if callable(fp) else fp)
+
+    def _vocab_bytes(self) -> list[bytes | None]:
+        # The object's own table: ``vocab_bytes()`` (list by id) or ``vocabulary_bytes()``
+        # ({id: bytes}). Ids alone cannot be turned into bytes, so without one: an error.
+        fn = getattr(self.obj, "vocab_bytes", None)
+        if callable(fn):
+            return [None if b is None else bytes(b) for b in fn()]
+        fn = getattr(self.obj, "vocabulary_bytes", None)
+        if not callable(fn):
+            return super()._vocab_bytes()
+        table = {int(i): bytes(b) for i, b in dict(fn()).items()}
+        try:
+            size = self.vocab_size
+        except TokenizerError:
+            size = 0
+        out: list[bytes | None] = [None] * max(size, max(table, default=-1) + 1)
+        for i, b in table.items():
+            out[i] = b
+        return out
+
+    def _special_tokens(self) -> dict[int, str]:
+        fn = getattr(self.obj, "special_tokens", None)
+        if not callable(fn):
+            return {}
+        specials = fn()
+        if not isinstance(specials, Mapping):
+            raise TokenizerError(f"tokenizer {self.name!r}: special_tokens() should return "
+                                 f"{{id: text}}, not {type(specials).__name__}")
+        return {int(i): str(t) for i, t in specials.items()}
 
     def _byte_fallback_mask(self) -> np.ndarray:
         fn = getattr(self.obj, "byte_fallback_mask", None)

@@ -287,6 +287,8 @@ class RWKVTrieTokenizer(Tokenizer):
     >>> tok = RWKVTrieTokenizer(vocab, name="toy")
     >>> tok.encode("abba")
     [257, 99, 98]
+    >>> tok.token_bytes(257), tok.vocab_bytes()[0]  # id 0 is not in the vocabulary
+    (b'ab', None)
     """
 
     backend = "rwkv-trie"
@@ -385,6 +387,13 @@ class RWKVTrieTokenizer(Tokenizer):
         lines = [b"rwkv-trie greedy-longest-match"]
         lines += [base64.b64encode(t) + b" " + str(i).encode() for t, i in items]
         return b"\n".join(lines)
+
+    def _vocab_bytes(self) -> list[bytes | None]:
+        # The vocabulary is bytes already; ids it does not hold (0, end of text) are no text.
+        out: list[bytes | None] = [None] * max(self._vocab_size, max(self.vocab.values()) + 1)
+        for tok, i in self.vocab.items():
+            out[i] = tok
+        return out
 
     def _byte_fallback_mask(self) -> np.ndarray:
         mask = np.zeros(self._vocab_size, dtype=bool)

@@ -4,6 +4,34 @@ A tokenizer, for tokeff, turns a batch of texts into token ids with **no special
 BOS/EOS, no padding, no truncation), and, where the backend can, the byte span of every token in
 the UTF-8 encoding of the text it was given. Special-token strings such as ``<|endoftext|>`` in
 the text are ordinary text.
+
+Every backend also says what each token stands for, as bytes (like tiktoken's
+``decode_single_token_bytes``): :meth:`Tokenizer.token_bytes` and :meth:`Tokenizer.vocab_bytes`,
+with the ids that stand for no text (control and special tokens) in
+:meth:`Tokenizer.special_tokens`. The rule of each backend, the only one in tokeff:
+
+- **tiktoken** (OpenAI rank files, Llama-3, Qwen, Mistral Tekken): a token's bytes are its rank
+  key. Special tokens (``<|endoftext|>``, Tekken's first 1000 ids) are not text; ids that are
+  neither (gaps in the id space) have no bytes.
+- **Hugging Face ``tokenizers``**: added tokens marked special are not text; other added tokens
+  are their literal content. ``<0xNN>`` pieces are the single byte ``NN``. In a byte-level
+  tokenizer (``ByteLevel`` in the pre-tokenizer or decoder) a token string is mapped back
+  through GPT-2's byte-to-printable-character table (``Ġthe`` -> ``b" the"``); a string with a
+  character outside that table is its literal UTF-8. Otherwise the metaspace character (``▁``,
+  or the ``replacement`` the tokenizer names) becomes a space and the rest is literal UTF-8
+  (WordPiece's ``##`` prefix is kept as written).
+- **sentencepiece**: byte pieces ``<0xNN>`` are the single byte ``NN``; control pieces (``<s>``,
+  ``</s>``) and the unknown piece are not text; any other piece is its UTF-8 with ``▁`` -> space.
+- **RWKV-World** (greedy trie): the vocabulary is already bytes; id 0 (end of text) has none.
+- **user objects** (:class:`SupportsEncodeBatch`): ``vocab_bytes()`` (a list indexed by id) or
+  ``vocabulary_bytes()`` (``{id: bytes}``) when the object has one, and ``special_tokens()``
+  (``{id: str}``) if present; without such a method :meth:`Tokenizer.vocab_bytes` raises
+  :class:`~tokeff.errors.TokenizerError` (token bytes cannot be recovered from ids alone).
+
+The token bytes of an encoding concatenate to the UTF-8 of the text for lossless tokenizers
+(tiktoken, RWKV, byte-level BPE without a normaliser). They do not where the tokenizer changes
+the text: a normaliser (NFC/NFKC, lowercasing), sentencepiece's dummy-prefix space (``▁Hello``
+for ``Hello``), an unknown token, or a tokenizer-required normalisation of the input.
 """
 
 from __future__ import annotations
@@ -16,7 +44,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import TokenizerError, UsageError
 from . import _hashcache
 
 NORMALIZATIONS = ("none", "NFC", "NFKC")
@@ -28,8 +56,9 @@ class SupportsEncodeBatch(Protocol):
 
     ``encode_batch(texts)`` returns one sequence of token ids per text, without special tokens.
     Optional attributes are used when present: ``fingerprint()``, ``vocab_size``, ``backend``,
-    ``backend_version``, ``unk_id``, ``required_normalization`` and
-    ``encode_batch_spans(texts)`` (see :class:`Tokenizer`).
+    ``backend_version``, ``unk_id``, ``required_normalization``,
+    ``encode_batch_spans(texts)``, ``vocab_bytes()`` (or ``vocabulary_bytes()``, ``{id: bytes}``)
+    and ``special_tokens()`` (``{id: text}``) (see :class:`Tokenizer`).
     """
 
     name: str
@@ -60,7 +89,8 @@ class Tokenizer:
     """Base class of tokeff's tokenizer wrappers.
 
     Subclasses implement :meth:`_encode_ids` and, where offsets exist, :meth:`_encode_spans`, plus
-    :meth:`_canonical_bytes` for the fingerprint.
+    :meth:`_canonical_bytes` for the fingerprint and :meth:`_vocab_bytes` (with
+    :meth:`_special_tokens`) for the token bytes.
 
     >>> from tokeff import get_tokenizer
     >>> tok = get_tokenizer("cl100k_base")
@@ -71,6 +101,10 @@ class Tokenizer:
     ([2], [0, 5], [5, 11])
     >>> tok.backend, len(tok.fingerprint())
     ('tiktoken', 64)
+    >>> [tok.token_bytes(i) for i in tok.encode("héllo")]
+    [b'h', b'\\xc3\\xa9l', b'lo']
+    >>> tok.vocab_bytes()[1917], tok.special_tokens()[100257]
+    (b' world', '<|endoftext|>')
     """
 
     backend: str = "custom"
@@ -87,6 +121,9 @@ class Tokenizer:
     #: Whether :meth:`_canonical_bytes` includes the normalisation (then changing it changes
     #: the content hash).
     _hash_covers_normalization = False
+    # Built on first use and kept: drill-down and the gate ask for token bytes again and again.
+    _vocab_bytes_cache: list[bytes | None] | None = None
+    _special_tokens_cache: dict[int, str] | None = None
 
     def __init__(self, name: str):
         self.name = name
@@ -137,6 +174,25 @@ class Tokenizer:
         """Boolean mask over ids: byte tokens (``<0xNN>``) or tokens not valid UTF-8 alone."""
         return np.zeros(self.vocab_size, dtype=bool)
 
+    def _vocab_bytes(self) -> list[bytes | None]:
+        """The bytes of every id (None for ids that stand for no text), by the backend's rule
+        (see the module docstring). Called once; :meth:`vocab_bytes` keeps the result."""
+        raise TokenizerError(
+            f"tokenizer {self.name!r} ({type(self).__name__}) does not expose what its tokens "
+            "stand for as bytes; give it a `vocab_bytes()` method (a list of bytes or None, "
+            "indexed by token id)")
+
+    def _special_tokens(self) -> dict[int, str]:
+        """``{id: literal text}`` of the control / special tokens (they stand for no text)."""
+        return {}
+
+    def _vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        """See :meth:`vocab_entries`; backends whose ids can carry two tokens override this."""
+        table = self.vocab_bytes()
+        out = [(i, b, False) for i, b in enumerate(table) if b is not None]
+        out += [(i, t.encode("utf-8"), True) for i, t in self.special_tokens().items()]
+        return out
+
     # -- public API ------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of one text, no special tokens."""
@@ -166,6 +222,52 @@ class Tokenizer:
         if self._byte_fallback is None:
             self._byte_fallback = self._byte_fallback_mask()
         return self._byte_fallback
+
+    def vocab_bytes(self) -> list[bytes | None]:
+        """What every token id stands for, as bytes: ``vocab_bytes()[id]``, or None for an id that
+        is not text (a special or control token, or an unused id). One entry per id up to the
+        highest id (at least :attr:`vocab_size` entries). Built once per tokenizer object;
+        treat the list as read-only. Raises :class:`~tokeff.errors.TokenizerError` when the
+        tokenizer does not expose its vocabulary (a user object without ``vocab_bytes()``).
+
+        The rule of each backend: tiktoken, a token's rank key; Hugging Face, GPT-2's byte table
+        undone for byte-level tokenizers, ``▁`` -> space otherwise, ``<0xNN>`` -> that byte,
+        added tokens as written; sentencepiece, ``<0xNN>`` -> that byte and ``▁`` -> space;
+        RWKV, its byte vocabulary (details in :mod:`tokeff.tokenizers.base`)."""
+        if self._vocab_bytes_cache is None:
+            self._vocab_bytes_cache = self._vocab_bytes()
+        return self._vocab_bytes_cache
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for in UTF-8 text (a byte-fallback token is its single
+        byte, which need not be valid UTF-8 alone). Raises
+        :class:`~tokeff.errors.TokenizerError` for an id that is not text (see
+        :meth:`special_tokens`) or is out of range."""
+        table = self.vocab_bytes()
+        i = int(token_id)
+        b = table[i] if 0 <= i < len(table) else None
+        if b is None:
+            special = self.special_tokens().get(i)
+            what = (f"the special token {special!r}, which stands for no text" if special
+                    is not None else f"not a text token (ids 0..{len(table) - 1})")
+            raise TokenizerError(f"tokenizer {self.name!r}: token id {i} is {what}")
+        return b
+
+    def special_tokens(self) -> dict[int, str]:
+        """``{id: literal text}`` of the tokens that stand for no text (BOS/EOS, control,
+        unknown, special added tokens); their :meth:`vocab_bytes` entry is None."""
+        if self._special_tokens_cache is None:
+            self._special_tokens_cache = self._special_tokens()
+        return self._special_tokens_cache
+
+    def vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        """Every token the tokenizer defines, as ``(id, bytes, special)``: the text tokens of
+        :meth:`vocab_bytes`, and the special tokens with their literal text (UTF-8) and
+        ``special`` True. One entry per token; an id carries two when the tokenizer gives two
+        tokens the same id (a Hugging Face ``tokenizer.json`` whose model vocabulary has gaps
+        gets its added tokens renumbered onto ids the model uses), and :meth:`token_bytes`
+        then gives the model's token. Built on every call (the gate keeps what it builds)."""
+        return self._vocab_entries()
 
     def content_hash(self) -> str:
         """sha256 of the canonical vocabulary/merges/normaliser (independent of library version).

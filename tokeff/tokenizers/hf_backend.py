@@ -257,6 +257,58 @@ class HFTokenizer(Tokenizer):
         d.pop("truncation", None)
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
+    def _token_entries(self) -> list[tuple[int, bytes, bool, bool]]:
+        """``(id, bytes, special, in the model vocabulary)`` for every token string of the
+        tokenizer, in its own order: the backend's one rule for token bytes."""
+        j = self._json
+        shape = json.dumps(j.get("pre_tokenizer")) + json.dumps(j.get("decoder"))
+        byte_level = "ByteLevel" in shape
+        m = re.search(r'"replacement":\s*"(.)"', shape)
+        repl = m.group(1) if m else "▁"
+        table = _bytes_to_unicode()
+        # str.translate + latin-1 turns a byte-level token string into its bytes at C speed; a
+        # string with characters outside the table is kept as literal text.
+        trans = {ord(c): chr(b) for c, b in table.items()}
+        outside = re.compile("[^" + re.escape("".join(table)) + "]")
+        added = {int(a["id"]): a for a in j.get("added_tokens", [])}
+        model = self.tokenizer.get_vocab(with_added_tokens=False)
+        out: list[tuple[int, bytes, bool, bool]] = []
+        for s, i in self.tokenizer.get_vocab(with_added_tokens=True).items():
+            a = added.get(i)
+            special = False
+            if a is not None and a.get("content") == s:
+                b, special = s.encode("utf-8"), bool(a.get("special", False))
+            elif len(s) == 6 and _BYTE_TOKEN.match(s):
+                b = bytes([int(s[3:5], 16)])
+            elif byte_level and not outside.search(s):
+                b = s.translate(trans).encode("latin-1")
+            elif byte_level:
+                b = s.encode("utf-8")
+            else:
+                b = s.replace(repl, " ").encode("utf-8")
+            out.append((int(i), b, special, model.get(s) == i))
+        return out
+
+    def _vocab_entries(self) -> list[tuple[int, bytes, bool]]:
+        return [(i, b, special) for i, b, special, _ in self._token_entries()]
+
+    def _vocab_bytes(self) -> list[bytes | None]:
+        entries = self._token_entries()
+        n = max(self.vocab_size, max((e[0] for e in entries), default=-1) + 1)
+        out: list[bytes | None] = [None] * n
+        for i, b, special, in_model in entries:
+            # A tokenizer.json whose model vocabulary has gaps gets its added tokens renumbered
+            # by the library onto ids the model uses: the model's token keeps the id's bytes.
+            if not special and (in_model or out[i] is None):
+                out[i] = b
+        return out
+
+    def _special_tokens(self) -> dict[int, str]:
+        # The special entries of _token_entries, without walking the whole vocabulary.
+        vocab = self.tokenizer.get_vocab(with_added_tokens=True)
+        return {int(a["id"]): str(a["content"]) for a in self._json.get("added_tokens", [])
+                if a.get("special", False) and vocab.get(a.get("content")) == int(a["id"])}
+
     def _byte_fallback_mask(self) -> np.ndarray:
         """Byte tokens (``<0xNN>``) and, for byte-level BPE, tokens whose bytes are not valid
         UTF-8 alone. The token strings are fetched once; mapping their characters to bytes and

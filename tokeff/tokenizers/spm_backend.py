@@ -154,6 +154,23 @@ class SPMTokenizer(Tokenizer):
     def _canonical_bytes(self) -> bytes:
         return hashlib.sha256(self.processor.serialized_model_proto()).digest()
 
+    def _vocab_bytes(self) -> list[bytes | None]:
+        sp = self.processor
+        out: list[bytes | None] = []
+        for i in range(sp.vocab_size()):
+            if sp.is_byte(i):  # "<0xE4>": that one byte
+                out.append(bytes([int(sp.id_to_piece(i)[3:5], 16)]))
+            elif sp.is_control(i) or sp.is_unknown(i):
+                out.append(None)
+            else:
+                out.append(sp.id_to_piece(i).replace("▁", " ").encode("utf-8"))
+        return out
+
+    def _special_tokens(self) -> dict[int, str]:
+        sp = self.processor
+        return {i: sp.id_to_piece(i) for i in range(sp.vocab_size())
+                if sp.is_control(i) or sp.is_unknown(i)}
+
     def _byte_fallback_mask(self) -> np.ndarray:
         # Byte pieces are named <0xNN>: 256 lookups instead of a call per vocabulary entry.
         sp = self.processor

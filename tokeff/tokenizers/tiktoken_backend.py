@@ -185,6 +185,17 @@ class TiktokenTokenizer(Tokenizer):
                   for k, v in sorted(enc._special_tokens.items())]
         return b"\n".join(lines)
 
+    def _vocab_bytes(self) -> list[bytes | None]:
+        # A token's bytes are its rank key (what decode_single_token_bytes returns); special
+        # tokens and unused ids stand for no text.
+        out: list[bytes | None] = [None] * self.vocab_size
+        for tok, i in self.encoding._mergeable_ranks.items():
+            out[i] = tok
+        return out
+
+    def _special_tokens(self) -> dict[int, str]:
+        return {int(i): s for s, i in self.encoding._special_tokens.items()}
+
     def _byte_fallback_mask(self) -> np.ndarray:
         mask = np.zeros(self.vocab_size, dtype=bool)
         for tok, i in self.encoding._mergeable_ranks.items():
