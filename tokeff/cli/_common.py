@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import os
-import sys
 
 from .._io import write_output
 from ..errors import TokeffError, UsageError

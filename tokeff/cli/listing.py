@@ -8,7 +8,7 @@ import json
 from ..corpora import CORPORA
 from ..metrics import METRICS
 from ..segmenters import DEFAULT_SEGMENTERS, SEGMENTER_INFO, SEGMENTERS, missing_dependency
-from ..tokenizers import TOKENIZERS, _ensure_catalogue
+from ..tokenizers import _ensure_catalogue
 from ..tokenizers.catalogue import catalogue, select
 from ._common import EXIT_OK, write_output
 

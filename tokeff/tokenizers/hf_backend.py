@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -21,6 +22,8 @@ from .base import (
     ids_to_arrays,
     invalid_utf8_flat,
 )
+
+_BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 
 
 def _bytes_to_unicode() -> dict[str, int]:
