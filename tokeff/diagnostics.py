@@ -303,7 +303,8 @@ def diagnose(results: Results, corpus: Any = None, *,
     """
     found = _rate_warnings(results, tokenizers) + _nfc_warning(results, corpus) + _na_warnings(results)
     seen = {(d.kind, d.tokenizer, d.langs) for d in found}
-    for rec in results.meta.get("warnings") or ():
+    stored = () if results.counts else results.meta.get("warnings") or ()
+    for rec in stored:
         try:
             d = Diagnostic.from_record(rec)
         except (KeyError, TypeError, ValueError):  # a hand-edited record: derive, do not trust

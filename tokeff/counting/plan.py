@@ -13,7 +13,7 @@ cluster. Whatever the plan, the counts are the same, bit for bit.
 >>> counts = CountPlan(words=False, executor="serial").run(
 ...     corpus, [get_tokenizer("cl100k_base")], {})
 >>> int(counts[("cl100k_base", "fra_Latn")].tokens.sum())
-5
+4
 """
 
 from __future__ import annotations
