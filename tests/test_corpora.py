@@ -193,7 +193,9 @@ class TestTxtDir:
     def test_two_files_for_one_language(self, tmp_path: Path) -> None:
         write(tmp_path / "d" / "en.txt", "x\n")
         write(tmp_path / "d" / "eng_Latn.txt", "x\n")
-        with pytest.raises(CorpusError, match="two files give eng_Latn"):
+        # The error names both files (it said "two files give eng_Latn" before).
+        with pytest.raises(CorpusError, match="files 'en.txt' and 'eng_Latn.txt' both give "
+                                              "eng_Latn"):
             load_txt_dir(tmp_path / "d")
 
     def test_segments_bom_crlf_and_empty_segments(self, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .corpora.model import Corpus
+from .corpora.model import Corpus, SourceLanguages  # [lang] SourceLanguages
 from .errors import CorpusError, UsageError
 from .langs import resolve_lang
 from .tokenizers.base import NORMALIZATIONS
@@ -419,8 +419,9 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
         d = root / part
         if not d.is_dir():
             raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        seen = SourceLanguages(str(d), "file")  # [lang] each language once
         for f in sorted(d.glob(f"*.{part}")):
-            code = _code_from_stem(f.name[: -len(part) - 1], f)
+            code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))
             if wanted is None or code in wanted:
                 files.setdefault(code, []).append(f)
     for code in files:
@@ -447,12 +448,11 @@ def open_txt_dir(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
     root = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     files: dict[str, list[Path]] = {}
+    seen = SourceLanguages(str(root), "file")  # [lang] each language once
     for f in sorted(root.glob("*.txt")):
-        code = _code_from_stem(f.stem, f)
+        code = seen.add(_code_from_stem(f.stem, f), repr(f.name))
         if wanted is not None and code not in wanted:
             continue
-        if code in files:
-            raise CorpusError(f"{root}: two files give {code} ({f.name} and another alias)")
         files[code] = [f]
     files = _order(files, langs, str(root))
     nm = name or root.name
@@ -505,9 +505,10 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
             these = [k for k in obj if k != "id" and not k.startswith("_")]
             if keys is None:
                 keys = []
+                seen = SourceLanguages(f"{p}, line {lineno}", "key")  # [lang] each language once
                 for k in these:
                     try:
-                        keys.append((k, resolve_lang(k)))
+                        keys.append((k, seen.add(resolve_lang(k), repr(k))))
                     except UsageError as e:
                         raise CorpusError(f"{p}, line {lineno}: key {k!r}: {e}") from None
             elif set(these) != {k for k, _ in keys}:
