@@ -617,6 +617,80 @@ class TestCorpusModel:
         assert s.origins == {"eng_Latn": ["eng_Latn.txt line 3"]}
 
 
+
+# -- each language once, whatever its spelling -------------------------------------------------
+
+# A corpus that gives one language twice (two spellings) would be measured as two languages.
+# Every loader (in memory and streamed) and Corpus itself refuse it, naming both.
+DUP = r"{a} and {b} both give zho_Hans, so zho_Hans appears twice"
+
+
+class TestOneLanguageOnce:
+    def test_txt_dir(self, tmp_path: Path) -> None:
+        for stem in ("eng_Latn", "cmn_Hans", "zho_Hans"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        msg = DUP.format(a="files 'cmn_Hans.txt'", b="'zho_Hans.txt'")
+        with pytest.raises(CorpusError, match=msg):
+            load_txt_dir(tmp_path / "d")
+        # also when only another language is asked for: the directory itself is ambiguous
+        with pytest.raises(CorpusError, match=msg):
+            load_txt_dir(tmp_path / "d", langs=["en"])
+
+    def test_flores_dir(self, flores: Path) -> None:
+        write(flores / "dev" / "cmn_Hans.dev", lines("一。", "二。"))
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.dev'",
+                                                         b="'zho_Hans.dev'")):
+            load_flores_dir(flores, split="dev")
+
+    def test_table_columns(self, tmp_path: Path) -> None:
+        p = write(tmp_path / "c.tsv", "eng_Latn\tzh\tzho_Hans\na\tb\tc\n")
+        with pytest.raises(CorpusError, match=r"c\.tsv, line 1: " + DUP.format(
+                a=r"columns 2 \('zh'\)", b=r"3 \('zho_Hans'\)")):
+            load_table(p)
+
+    def test_jsonl_keys(self, tmp_path: Path) -> None:
+        p = write(tmp_path / "c.jsonl", '{"en": "a", "cmn_Hans": "b", "zh": "c"}\n')
+        with pytest.raises(CorpusError, match=r"c\.jsonl, line 1: " + DUP.format(
+                a="keys 'cmn_Hans'", b="'zh'")):
+            load_jsonl(p)
+
+    def test_from_dict_and_corpus(self) -> None:
+        msg = DUP.format(a="languages 'cmn_Hans'", b="'zho_Hans'")
+        with pytest.raises(CorpusError, match=r"corpus 'm': " + msg):
+            Corpus.from_dict("m", {"cmn_Hans": ["a"], "zho_Hans": ["b"]})
+        with pytest.raises(CorpusError, match=r"corpus 'm': " + msg):
+            Corpus("m", {"cmn_Hans": ["a"], "zho_Hans": ["b"]})
+
+    def test_corpus_keys_are_codes(self) -> None:
+        c = Corpus("m", {"cmn_Hans": ["a"], "en": ["b"]}, origins={"cmn_Hans": ["f line 1"],
+                                                                   "en": ["g line 1"]})
+        assert c.langs == ["zho_Hans", "eng_Latn"]
+        assert c.origins == {"zho_Hans": ["f line 1"], "eng_Latn": ["g line 1"]}
+        assert c["cmn"] == ["a"]
+
+    def test_streamed_loaders(self, tmp_path: Path, flores: Path) -> None:
+        from tokeff.streaming import open_flores_dir, open_jsonl, open_txt_dir
+
+        for stem in ("eng_Latn", "cmn_Hans", "zho_Hans"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.txt'",
+                                                         b="'zho_Hans.txt'")):
+            open_txt_dir(tmp_path / "d", langs=["en"])
+        write(flores / "dev" / "cmn_Hans.dev", lines("一。", "二。"))
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.dev'",
+                                                         b="'zho_Hans.dev'")):
+            open_flores_dir(flores, split="dev")
+        p = write(tmp_path / "c.jsonl", '{"en": "a", "cmn_Hans": "b", "zh": "c"}\n')
+        with pytest.raises(CorpusError, match=DUP.format(a="keys 'cmn_Hans'", b="'zh'")):
+            open_jsonl(p)
+
+    def test_one_spelling_each_is_fine(self, tmp_path: Path) -> None:
+        for stem in ("en", "cmn_Hans", "zh-Hant", "yue"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        assert load_txt_dir(tmp_path / "d").langs == ["zho_Hans", "eng_Latn", "yue_Hant",
+                                                      "zho_Hant"]
+
+
 # -- properties ------------------------------------------------------------------------------
 
 LANGS = ["eng_Latn", "zho_Hans", "jpn_Jpan", "fra_Latn"]
