@@ -323,7 +323,8 @@ class StreamingCorpus:
                normalization: str | None = None) -> StreamingCorpus:
         """The corpus restricted to ``langs`` and/or normalised (files are scanned again)."""
         codes = self.langs if langs is None else [resolve_lang(x) for x in langs]
-        norm = normalization or self.normalization
+        # [norm] "none" applies nothing more, as Corpus.select: an NFC stream stays NFC
+        norm = self.normalization if normalization in (None, "none") else normalization
         if codes == self._langs and norm == self.normalization:
             return self
         if self._reopen is None:
@@ -604,6 +605,8 @@ def open_stream(spec: Any, *, split: str | None = None, langs: Sequence[str] | N
         if sp not in loaders.UDHR_SPLITS:
             raise UsageError(f"the udhr corpus has splits {', '.join(loaders.UDHR_SPLITS)}, "
                              f"not {sp!r}")
+        if normalization == "none":  # [norm] the embedded text is NFC at source
+            kw["normalization"] = loaders.UDHR_NORMALIZATION
         return open_jsonl(loaders.embedded_dir("udhr") / f"{sp}.jsonl", name="udhr", split=sp,
                           **kw)
     p = Path(spec)

@@ -4,6 +4,7 @@ named corpora (the embedded UDHR, a local FLORES-200)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -308,12 +309,18 @@ def embedded_dir(name: str) -> Path:
                       f"(looked in {here / '_embedded' / name}); reinstall tokeff")
 
 
+#: The embedded UDHR is shipped composed (corpora/udhr/MANIFEST.json "normalization"), so its
+#: text is NFC whatever normalisation is asked for, and its signature says norm:NFC.
+UDHR_NORMALIZATION = "NFC"
+
+
 def _load_udhr(*, split: str | None = None, langs: Sequence[str] | None = None) -> Corpus:
     split = split or "articles"
     if split not in UDHR_SPLITS:
         raise UsageError(f"the udhr corpus has splits {', '.join(UDHR_SPLITS)}, not {split!r}")
-    return load_jsonl(embedded_dir("udhr") / f"{split}.jsonl", langs=langs, name="udhr",
-                      split=split)
+    corpus = load_jsonl(embedded_dir("udhr") / f"{split}.jsonl", langs=langs, name="udhr",
+                        split=split)
+    return dataclasses.replace(corpus, normalization=UDHR_NORMALIZATION)  # [norm]
 
 
 def flores_dir() -> Path | None:

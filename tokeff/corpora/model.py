@@ -121,6 +121,9 @@ class Corpus:
 
         Normalisation (``none``/``NFC``/``NFKC``) is applied to the text here, so tokenizers,
         character counts and words all see the same text; it is recorded in the signature.
+        ``none`` applies nothing more: a corpus already normalised (the embedded UDHR is NFC
+        at source) stays so. NFKC may follow NFC (NFKC of NFC text is NFKC of the original);
+        NFC after NFKC is refused, as the text would stay NFKC.
         """
         codes = self.langs if langs is None else [resolve_lang(x) for x in langs]
         seen: set[str] = set()
@@ -129,14 +132,18 @@ class Corpus:
             if c in seen:
                 raise UsageError(f"language {c} is listed twice")
             seen.add(c)
-        norm = normalization or self.normalization
+        norm = normalization or "none"
         if norm not in NORMALIZATIONS:
             raise UsageError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, "
                              f"not {norm!r}")
-        if self.normalization != "none" and norm != self.normalization:
-            raise UsageError(f"corpus {self.name!r} is already {self.normalization}-normalised")
+        if norm == "none":
+            norm = self.normalization
+        elif self.normalization not in ("none", norm) and (self.normalization, norm) != (
+                "NFC", "NFKC"):
+            raise UsageError(f"corpus {self.name!r} is already {self.normalization}-normalised, "
+                             f"so it cannot be measured as {norm}")
         segs = {c: self.segments[c] for c in codes}
-        if norm != "none" and self.normalization == "none":
+        if norm != self.normalization:
             segs = {c: [unicodedata.normalize(norm, s) for s in v] for c, v in segs.items()}
         origins = {c: self.origins[c] for c in codes} if self.origins else None
         return Corpus(self.name, segs, split=self.split, normalization=norm, origins=origins)
