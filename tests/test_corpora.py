@@ -127,6 +127,21 @@ class TestFloresDir:
         with pytest.raises(CorpusError, match=r"devtest/eng_Latn\.devtest line 4"):
             load_flores_dir(flores, split="dev+devtest")
 
+    def test_the_local_flores200_has_one_name(self, flores: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        # The same FLORES copy was signed corpus:flores200 or corpus:flores:flores200 depending
+        # on how it was named; now by name, by path or through a link it is flores200.
+        from tokeff.streaming import open_stream
+
+        monkeypatch.setenv("TOKEFF_FLORES200", str(flores))
+        (tmp_path / "link").symlink_to(flores)
+        for spec in ("flores200", str(flores), str(tmp_path / "link")):
+            assert load_corpus(spec, split="dev").name == "flores200", spec
+            assert open_stream(spec, split="dev").name == "flores200", spec
+        other = make_flores(tmp_path / "mine", {"eng_Latn": (["a"], ["b"])})
+        assert load_corpus(str(other)).name == "flores:mine"
+        assert open_stream(str(other)).name == "flores:mine"
+
     def test_unknown_language_file(self, flores: Path) -> None:
         write(flores / "dev" / "xx.dev", "a\nb\n")
         with pytest.raises(CorpusError, match=r"xx\.dev.*does not name a language"):

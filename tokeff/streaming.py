@@ -408,6 +408,7 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
                     normalization: str = "none",
                     chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
     """Stream a FLORES-style directory (``dev/<code>.dev``, ``devtest/<code>.devtest``)."""
+    from .corpora import loaders
     from .corpora.loaders import FLORES_SPLITS, _code_from_stem
 
     root = Path(path)
@@ -431,7 +432,7 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
                 raise CorpusError(f"{root}: {code} has no {part}/{code}.{part} file, so it "
                                   f"cannot be measured on split {split!r}")
     files = _order(files, langs, str(root))
-    nm = name or f"flores:{root.name}"
+    nm = name or loaders.flores_name(root)  # [lang] one name for the local FLORES-200 copy
 
     def reopen(**kw):
         return open_flores_dir(root, split=split, name=nm, **kw)

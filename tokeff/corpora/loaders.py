@@ -103,7 +103,7 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
     if split not in FLORES_SPLITS:
         raise UsageError(f"split must be one of {', '.join(FLORES_SPLITS)}, not {split!r}")
     parts = split.split("+")
-    name = name or f"flores:{root.name}"
+    name = name or flores_name(root)  # [lang] one name for the local FLORES-200 copy
     wanted = _resolve_wanted(langs)
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
@@ -335,6 +335,19 @@ def flores_dir() -> Path | None:
         if cand.is_dir():
             return cand
     return None
+
+
+def flores_name(root: Path) -> str:
+    """The corpus name of a FLORES-style directory: ``flores200`` for the local FLORES-200 copy
+    (:func:`flores_dir`), however it was given (by name, by path, through a link), so its
+    signatures agree; ``flores:<directory name>`` for any other."""
+    d = flores_dir()
+    try:
+        if d is not None and root.resolve() == d.resolve():
+            return "flores200"
+    except OSError:  # an unreadable link: not the local copy
+        pass
+    return f"flores:{root.name}"
 
 
 def _load_flores200(*, split: str | None = None, langs: Sequence[str] | None = None) -> Corpus:
