@@ -58,6 +58,13 @@ DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "udhr")
 
 SEGMENT_IDS = ["preamble"] + [f"article-{n}" for n in range(1, 31)]
 
+# The texts are shipped composed: some translations are published decomposed (Vietnamese
+# entirely: a + U+0300 instead of à), which would make tokenizers that do not normalise look
+# several times worse on them than tokenizers that do (Qwen applies NFC itself). NFC changes
+# no character, only how it is encoded; NFKC would (full-width letters, ligatures), so it is
+# left to the user (--normalization NFKC).
+NORMALIZATION = "NFC"
+
 # FLORES-200 language codes (the file names of the FLORES-200 dev split,
 # without ".dev"). Only the codes, no FLORES text.
 FLORES200 = frozenset(
@@ -516,6 +523,7 @@ class Text:
     note: str = ""
     outliers: list = field(default_factory=list)
     stats: collections.Counter = field(default_factory=collections.Counter)
+    nfc_segments: set = field(default_factory=set)  # segment ids whose text NFC changed
 
     def segments(self) -> list[str]:
         return ["\n".join(self.sections[s]) for s in SEGMENT_IDS]
@@ -543,6 +551,11 @@ def load_text(entry: dict, html_bytes: bytes) -> Text:
             if len(ps) > 1:
                 raise ValueError(f"{t.udhr_id} {sid}: <li> with {len(ps)} paragraphs")
             text = clean_paragraph(ps[0], t.stats) if ps else ""
+            composed = unicodedata.normalize(NORMALIZATION, text)
+            if composed != text:
+                t.stats["paragraphs recomposed (NFC)"] += 1
+                t.nfc_segments.add(sid)
+                text = composed
             what = "list item" if kind == "li" else "paragraph"
             if not text:
                 t.stats[f"empty {what}s removed"] += 1
@@ -743,6 +756,10 @@ def build(tarball: str, out: str) -> dict:
             for k in sorted(t.stats):
                 if k.startswith("wrap"):
                     extras.append(f"hard line breaks joined: {t.stats[k]}")
+            n_nfc = t.stats["paragraphs recomposed (NFC)"]
+            if n_nfc:
+                extras.append(f"not in NFC in the source: {n_nfc} paragraph"
+                              f"{'s' if n_nfc != 1 else ''} composed")
         if extras:
             t.note += "; " + "; ".join(extras)
 
@@ -831,6 +848,13 @@ def render_manifest(info: dict, out: str) -> str:
             "license": "MIT (package); the Declaration's text is public",
         },
         "builder": "corpora/build_udhr.py",
+        "normalization": NORMALIZATION,
+        "normalization_changed": {
+            c: len(chosen[c].nfc_segments) for c in info["langs"] if chosen[c].nfc_segments
+        },
+        "normalization_note": f"every text is Unicode {NORMALIZATION} (canonical composition, "
+                              "no compatibility mapping); normalization_changed counts, per "
+                              "language, the article segments whose published text was not",
         "segment_sha256": "sha256 of the UTF-8 bytes of the language's segments, in file "
                           "order, joined by \"\\n\", plus a final \"\\n\"",
         "chars": "number of Unicode code points, summed over the segments (separators "
@@ -1044,8 +1068,11 @@ def render_readme(info: dict, out: str) -> str:
         st.update(chosen[c].stats)
     wrap_langs = [c for c in langs if chosen[c].stats["wrap_joined_space"]
                   or chosen[c].stats["wrap_joined_cjk"]]
-    w("* Unicode is kept as given: no normalisation (NFC/NFKC), no punctuation or "
-      "quote changes.")
+    n_nfc = sum(1 for c in langs if chosen[c].nfc_segments)
+    w(f"* Unicode is normalised to **{NORMALIZATION}** (canonical composition: `a` + U+0300 "
+      f"becomes `à`; no compatibility mapping as in NFKC, no punctuation or quote changes). "
+      f"The published text of {n_nfc} included languages was not in NFC (see "
+      "[Known quirks](#known-quirks)); `MANIFEST.json` records it.")
     w("* Each paragraph is stripped of leading and trailing whitespace (Python "
       "`str.strip()`).")
     w("* Hard-wrapped lines: where a paragraph contains a line break (the source "
@@ -1206,17 +1233,18 @@ def render_readme(info: dict, out: str) -> str:
       + ", ".join(f"`{c}` ({', '.join(sorted(chosen[c].partial, key=SEGMENT_IDS.index))})"
                   for c in ph_incl) + ". Compare them with care, "
       "and exclude them from per-segment comparisons of those segments.")
-    not_nfc = [(c, sum(not unicodedata.is_normalized("NFC", x) for x in seg[c]))
-               for c in langs]
-    not_nfc = [(c, n) for c, n in not_nfc if n]
-    w(f"* **Not in NFC.** {len(not_nfc)} languages have segments that are not in Unicode NFC "
-      "(decomposed accents, e.g. Vietnamese `a` + U+0300 instead of `à`): "
-      + ", ".join(f"`{c}` ({n} of {len(SEGMENT_IDS)})" for c, n in not_nfc)
-      + ". The texts are kept as published, and tokeff's default normalisation is none, so "
-      "tokenizers that do not normalise see the decomposed text (many more tokens for "
-      "`vie_Latn`) while those that apply NFC themselves (e.g. Qwen) do not. Measure with "
-      "`--normalization NFC` to compare the languages as composed text; the signature records "
-      "the choice.")
+    not_nfc = [(c, len(chosen[c].nfc_segments)) for c in langs if chosen[c].nfc_segments]
+    w(f"* **Not in NFC in the source, composed here.** {len(not_nfc)} languages have segments "
+      "whose published text is not in Unicode NFC (decomposed accents, e.g. Vietnamese `a` + "
+      "U+0300 instead of `à`): " + ", ".join(f"`{c}` ({n} of {len(SEGMENT_IDS)})"
+                                               for c, n in not_nfc)
+      + f". The corpus ships every text in {NORMALIZATION}: measured as published, tokenizers "
+      "that do not normalise would see the decomposed text (several times more tokens for "
+      "`vie_Latn`) while those that apply NFC themselves (e.g. Qwen) would not, and the "
+      "default comparison would rank an encoding artefact. `MANIFEST.json` records "
+      f"`\"normalization\": \"{NORMALIZATION}\"` and, in `normalization_changed`, these "
+      "counts; tokeff signs measurements of this corpus `norm:NFC` (the normalisation of the "
+      "text measured), also without `--normalization`.")
     swapped = [t for t in texts if any("inside the heading" in p for p in t.problems)]
     w(f"* **Body text in headings.** In {len(swapped)} texts the source's markup is "
       "shifted: an article's text is in its title and the next title is in the "

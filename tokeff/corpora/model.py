@@ -1,4 +1,4 @@
-"""The parallel-corpus model."""
+"""The parallel-corpus model, and the rule that a corpus holds each language once."""
 
 from __future__ import annotations
 
@@ -44,12 +44,45 @@ def segment_bytes(encoded: Sequence[bytes]) -> bytes:
     return b"".join([len(x).to_bytes(8, "little") + x for x in encoded])
 
 
+class SourceLanguages:
+    """The languages a corpus source gives (files of a directory, columns of a table, keys of a
+    JSONL object, keys of a dict), each once: two spellings of one language (``cmn_Hans.txt``
+    and ``zho_Hans.txt``, columns ``zh`` and ``zho_Hans``) would be measured as two languages,
+    so the second is a :class:`CorpusError` naming both.
+
+    >>> seen = SourceLanguages("corpus/", "file")
+    >>> seen.add("zho_Hans", "'cmn_Hans.txt'")
+    'zho_Hans'
+    >>> seen.add("zho_Hans", "'zho_Hans.txt'")
+    Traceback (most recent call last):
+    ...
+    tokeff.errors.CorpusError: corpus/: files 'cmn_Hans.txt' and 'zho_Hans.txt' both give \
+zho_Hans, so zho_Hans appears twice; a corpus holds each language once: remove or rename one of them
+    """
+
+    def __init__(self, where: str, noun: str) -> None:
+        self.where = where
+        self.noun = noun
+        self.given: dict[str, str] = {}  # code -> the label of what gave it first
+
+    def add(self, code: str, label: str) -> str:
+        """Record that ``label`` (a file name, column, key) gives the language ``code``."""
+        first = self.given.setdefault(code, label)
+        if first != label:
+            raise CorpusError(f"{self.where}: {self.noun}s {first} and {label} both give {code}, "
+                              f"so {code} appears twice; a corpus holds each language once: "
+                              f"remove or rename one of them")
+        return code
+
+
 @dataclass
 class Corpus:
     """A parallel corpus: languages, each an aligned sequence of segments.
 
     ``origins`` (optional) gives, per language, where each segment came from (``file:line``), so
-    errors and drill-downs can point at the source.
+    errors and drill-downs can point at the source. Languages may be given in any spelling
+    (``cmn_Hans``, ``zh``); they are resolved to their codes, and two spellings of one language
+    are a :class:`CorpusError`.
 
     >>> c = Corpus("demo", {"eng_Latn": ["Hello.", "Bye."], "fra_Latn": ["Bonjour.", "Salut."]})
     >>> c.langs, len(c)
@@ -66,6 +99,7 @@ class Corpus:
     def __post_init__(self) -> None:
         if not self.segments:
             raise CorpusError(f"corpus {self.name!r} is empty: it has no languages")
+        self._canonical_langs()
         counts = {lang: len(s) for lang, s in self.segments.items()}
         ref_lang = next(iter(counts))
         for lang, n in counts.items():
@@ -83,6 +117,18 @@ class Corpus:
         if self.normalization not in NORMALIZATIONS:
             raise UsageError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, "
                              f"not {self.normalization!r}")
+
+    def _canonical_langs(self) -> None:
+        """Key segments (and origins) by language code, whatever spelling the caller used."""
+        codes = [resolve_lang(k) for k in self.segments]
+        if codes == list(self.segments):
+            return
+        seen = SourceLanguages(f"corpus {self.name!r}", "language")
+        for k, code in zip(self.segments, codes):
+            seen.add(code, repr(k))
+        self.segments = {c: v for c, v in zip(codes, self.segments.values())}
+        if self.origins is not None:
+            self.origins = {resolve_lang(k): v for k, v in self.origins.items()}
 
     @property
     def langs(self) -> list[str]:
@@ -107,6 +153,9 @@ class Corpus:
 
         Normalisation (``none``/``NFC``/``NFKC``) is applied to the text here, so tokenizers,
         character counts and words all see the same text; it is recorded in the signature.
+        ``none`` applies nothing more: a corpus already normalised (the embedded UDHR is NFC
+        at source) stays so. NFKC may follow NFC (NFKC of NFC text is NFKC of the original);
+        NFC after NFKC is refused, as the text would stay NFKC.
         """
         codes = self.langs if langs is None else [resolve_lang(x) for x in langs]
         seen: set[str] = set()
@@ -115,14 +164,18 @@ class Corpus:
             if c in seen:
                 raise UsageError(f"language {c} is listed twice")
             seen.add(c)
-        norm = normalization or self.normalization
+        norm = normalization or "none"
         if norm not in NORMALIZATIONS:
             raise UsageError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, "
                              f"not {norm!r}")
-        if self.normalization != "none" and norm != self.normalization:
-            raise UsageError(f"corpus {self.name!r} is already {self.normalization}-normalised")
+        if norm == "none":
+            norm = self.normalization
+        elif self.normalization not in ("none", norm) and (self.normalization, norm) != (
+                "NFC", "NFKC"):
+            raise UsageError(f"corpus {self.name!r} is already {self.normalization}-normalised, "
+                             f"so it cannot be measured as {norm}")
         segs = {c: self.segments[c] for c in codes}
-        if norm != "none" and self.normalization == "none":
+        if norm != self.normalization:
             segs = {c: [unicodedata.normalize(norm, s) for s in v] for c, v in segs.items()}
         origins = {c: self.origins[c] for c in codes} if self.origins else None
         return Corpus(self.name, segs, split=self.split, normalization=norm, origins=origins)
@@ -148,11 +201,9 @@ class Corpus:
     def from_dict(cls, name: str, data: Mapping[str, Sequence[str]], **kw) -> Corpus:
         """Build from ``{lang: [segments]}``; language aliases are resolved."""
         segs: dict[str, list[str]] = {}
+        seen = SourceLanguages(f"corpus {name!r}", "language")
         for lang, values in data.items():
-            code = resolve_lang(lang)
-            if code in segs:
-                raise CorpusError(f"corpus {name!r}: language {code} appears twice "
-                                  f"(as {lang!r})")
+            code = seen.add(resolve_lang(lang), repr(lang))
             if isinstance(values, str):
                 raise CorpusError(f"corpus {name!r}: {code} must be a list of segments, not a "
                                   f"single string")

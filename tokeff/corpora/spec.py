@@ -14,6 +14,7 @@ a registered name (``udhr``, ``flores200``, third-party entry points), with an o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .loaders import (
     CORPORA,
     DEFAULT_CORPUS,
     FLORES_SPLITS,
+    UDHR_NORMALIZATION,
     UDHR_SPLITS,
     embedded_dir,
     flores_dir,
@@ -60,6 +62,9 @@ class Source:
     split: str | None
     path: Path | None = None
     loader: Callable[..., Corpus] | None = None
+    #: The normalisation the text already has at source (the embedded UDHR ships NFC), so
+    #: the signature says what was measured; None: as read.
+    shipped: str | None = None
 
     def load(self, *, langs: Sequence[str] | None = None,
              normalization: str = "none") -> Corpus:
@@ -76,12 +81,16 @@ class Source:
             corpus = load_table(self.path, langs=langs, name=self.name)
         else:
             corpus = load_jsonl(self.path, langs=langs, name=self.name, split=self.split or "all")
+        if self.shipped:
+            corpus = dataclasses.replace(corpus, normalization=self.shipped)
         return corpus.select(normalization=normalization) if normalization != "none" else corpus
 
     def open(self, *, langs: Sequence[str] | None = None, normalization: str = "none",
              chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamingCorpus:
         """The corpus as a stream of aligned chunks (files are read chunk by chunk; formats
         that cannot be streamed are loaded, then chunked)."""
+        if self.shipped and normalization == "none":
+            normalization = self.shipped  # (a no-op on the text; recorded)
         kw = {"langs": langs, "normalization": normalization, "chunk_size": chunk_size,
               "name": self.name}
         if self.kind == "flores":
@@ -102,7 +111,8 @@ def _named(name: str, split: str | None) -> Source:
         sp = split or "articles"
         if sp not in UDHR_SPLITS:
             raise UsageError(f"the udhr corpus has splits {', '.join(UDHR_SPLITS)}, not {sp!r}")
-        return Source("jsonl", "udhr", sp, embedded_dir("udhr") / f"{sp}.jsonl")
+        return Source("jsonl", "udhr", sp, embedded_dir("udhr") / f"{sp}.jsonl",
+                      shipped=UDHR_NORMALIZATION)
     if name == "flores200":
         d = flores_dir()
         if d is None or not d.is_dir():

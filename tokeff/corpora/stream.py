@@ -36,7 +36,7 @@ from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
 from ..tokenizers.base import NORMALIZATIONS
 from .loaders import FLORES_SPLITS, _code_from_stem, flores_name, parse_jsonl_line
-from .model import ContentHasher, Corpus, segment_bytes
+from .model import ContentHasher, Corpus, SourceLanguages, segment_bytes
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -382,7 +382,8 @@ class StreamingCorpus:
                normalization: str | None = None) -> StreamingCorpus:
         """The corpus restricted to ``langs`` and/or normalised (files are scanned again)."""
         codes = self.langs if langs is None else [resolve_lang(x) for x in langs]
-        norm = normalization or self.normalization
+        # [norm] "none" applies nothing more, as Corpus.select: an NFC stream stays NFC
+        norm = self.normalization if normalization in (None, "none") else normalization
         if codes == self._langs and norm == self.normalization:
             return self
         if self._reopen is None:
@@ -478,8 +479,9 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
         d = root / part
         if not d.is_dir():
             raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        seen = SourceLanguages(str(d), "file")  # [lang] each language once
         for f in sorted(d.glob(f"*.{part}")):
-            code = _code_from_stem(f.name[: -len(part) - 1], f)
+            code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))
             if wanted is None or code in wanted:
                 files.setdefault(code, []).append(f)
     for code in files:
@@ -504,12 +506,11 @@ def open_txt_dir(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
     root = Path(path)
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     files: dict[str, list[Path]] = {}
+    seen = SourceLanguages(str(root), "file")  # [lang] each language once
     for f in sorted(root.glob("*.txt")):
-        code = _code_from_stem(f.stem, f)
+        code = seen.add(_code_from_stem(f.stem, f), repr(f.name))
         if wanted is not None and code not in wanted:
             continue
-        if code in files:
-            raise CorpusError(f"{root}: two files give {code} ({f.name} and another alias)")
         files[code] = [f]
     files = _order(files, langs, str(root))
     nm = name or root.name
@@ -568,9 +569,10 @@ def open_jsonl(path: str | os.PathLike, *, langs: Sequence[str] | None = None,
                 these = [k for k in obj if k != "id" and not k.startswith("_")]
                 if keys is None:
                     keys = []
+                    seen = SourceLanguages(f"{p}, line {lineno}", "key")  # each language once
                     for k in these:
                         try:
-                            keys.append((k, resolve_lang(k)))
+                            keys.append((k, seen.add(resolve_lang(k), repr(k))))
                         except UsageError as e:
                             raise CorpusError(f"{p}, line {lineno}: key {k!r}: {e}") from None
                     chosen = _order({c: k for k, c in keys if wanted is None or c in wanted},
