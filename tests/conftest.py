@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
+# The catalogue's GGUF entries (Llama-2, Gemma 4, XLM-R, Baichuan, Aquila) resolve from the shared
+# copy of llama.cpp's vocabularies when it exists (users get them with `tokeff vocab fetch`).
+_GGUF_SHARED = Path(__file__).resolve().parents[2] / "shared" / "tokenizers" / "gguf"
+if "TOKEFF_GGUF_DIR" not in os.environ and (_GGUF_SHARED / "ggml-vocab-llama-spm.gguf").is_file():
+    os.environ["TOKEFF_GGUF_DIR"] = str(_GGUF_SHARED)
 
 
 class CharTokenizer:

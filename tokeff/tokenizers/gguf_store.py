@@ -22,13 +22,14 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .._io import user_cache_dir
 from ..errors import TokenizerError
 
-__all__ = ["SDIST", "PINNED", "FETCH_STEP", "data_dir", "search_dirs", "locate_vocab",
-           "extract_vocab", "download_sdist", "fetch"]
+__all__ = ["FETCH_STEP", "PINNED", "SDIST", "data_dir", "download_sdist", "extract_vocab",
+           "fetch", "locate_vocab", "search_dirs"]
 
 #: The PyPI source distribution that carries the files: (project, version, sha256 of the sdist).
 SDIST = ("llama-cpp-python", "0.3.36",
@@ -113,12 +114,12 @@ def extract_vocab(sdist: str | Path, dest: str | Path, *,
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
-        tf = tarfile.open(sdist, "r:gz")
+        tf = tarfile.open(sdist, "r:gz")  # noqa: SIM115 - closed by the with below
     except (OSError, tarfile.TarError) as e:
         raise TokenizerError(f"{sdist}: not a readable .tar.gz source distribution ({e})") from None
     with tf:
         for m in tf:
-            root, _, rest = m.name.partition("/")
+            rest = m.name.partition("/")[2]
             if not rest.startswith(_MEMBER_DIR) or not m.isfile():
                 continue
             name = rest[len(_MEMBER_DIR):]
@@ -131,7 +132,7 @@ def extract_vocab(sdist: str | Path, dest: str | Path, *,
             h = hashlib.sha256()
             try:
                 with os.fdopen(fd, "wb") as out:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                    for chunk in iter(partial(src.read, 1 << 20), b""):
                         h.update(chunk)
                         out.write(chunk)
                 if h.hexdigest() != pinned[name]:
@@ -161,7 +162,7 @@ def download_sdist(workdir: str | Path) -> Path:
     # sdist's metadata, may come as wheels (11 s instead of 80 s measured).
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", project,
            "--disable-pip-version-check", "-d", str(workdir), "-r", str(req)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     found = sorted(workdir.glob(f"{project.replace('-', '_')}-{version}.tar.gz"))
     if proc.returncode != 0 or not found:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
