@@ -274,7 +274,8 @@ def as_tokenizer(obj: object) -> Tokenizer:
         from .spm_backend import SPMTokenizer
 
         return SPMTokenizer(obj, name="sentencepiece")
-    if mod.startswith(("transformers", "mistral_common", "llama_cpp")):
+    if {c.__module__.partition(".")[0] for c in type(obj).__mro__} & {
+            "transformers", "mistral_common", "llama_cpp"}:  # also users' subclasses
         from .objects import adapt_object
 
         adapted = adapt_object(obj)

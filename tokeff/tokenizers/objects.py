@@ -168,16 +168,17 @@ def _accepts_special(obj: Any) -> bool:
 
 def adapt_object(obj: object) -> Tokenizer | None:
     """A tokeff tokenizer for a known third-party tokenizer object, or None if not one."""
-    mod = type(obj).__module__ or ""
+    # The libraries the class or its bases come from (users subclass transformers tokenizers).
+    libs = {c.__module__.partition(".")[0] for c in type(obj).__mro__}
     cls = type(obj).__name__
-    if mod.startswith("transformers") and hasattr(obj, "encode") and hasattr(obj, "get_vocab"):
+    if "transformers" in libs and hasattr(obj, "encode") and hasattr(obj, "get_vocab"):
         return _transformers(obj)
-    if mod.startswith("mistral_common"):
+    if "mistral_common" in libs:
         if hasattr(obj, "instruct_tokenizer") or (hasattr(obj, "n_words")
                                                   and hasattr(obj, "encode")):
             return _mistral(obj)
         raise TokenizerError(f"{cls} from mistral_common is not a tokenizer tokeff knows: pass "
                              "a MistralTokenizer, Tekkenizer or SentencePieceTokenizer")
-    if mod.startswith("llama_cpp") and cls == "Llama":
+    if "llama_cpp" in libs and hasattr(obj, "tokenize") and hasattr(obj, "n_vocab"):
         return _llama_cpp(obj)
     return None

@@ -86,8 +86,9 @@ def _declared(path: Path, vocab: dict[str, int]) -> dict[str, Any]:
                     "strip_accents": cfg.get("strip_accents"),
                     "chinese_chars": bool(cfg.get("tokenize_chinese_chars", True)),
                     "unk": str(unk), "casing_from": "tokenizer_config.json"}
-    cased = any(any(c.isupper() for c in t) for t in vocab
-                if not (t.startswith("[") and t.endswith("]")))
+    # Cased when some token changes under lower-casing (not 'ℝ', an upper-case letter with no
+    # lower-case form, which uncased BERT vocabularies hold); [CLS]-style tokens do not count.
+    cased = any(t.lower() != t for t in vocab if not (t.startswith("[") and t.endswith("]")))
     return {"lowercase": not cased, "strip_accents": None, "chinese_chars": True,
             "unk": "[UNK]", "casing_from": "vocabulary (upper-case tokens present)" if cased
             else "vocabulary (no upper-case token)"}
