@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _fixtures import REPO, flores_path, gguf_dir
 
 from tokeff import get_tokenizer
 from tokeff.errors import TokenizerError
 from tokeff.tokenizers._gguf_reader import read_metadata
 from tokeff.tokenizers.gguf import load_gguf, read_gguf_vocab
-
-from _fixtures import REPO, flores_path, gguf_dir
 
 SEP = "\n__ggml_vocab_test__\n"
 
@@ -36,8 +35,7 @@ def read_vectors(d: Path, name: str) -> tuple[list[str], list[list[int]]]:
     """llama.cpp's format: inputs separated by lines ``__ggml_vocab_test__``; one line of
     expected ids per input."""
     inp = (d / f"ggml-vocab-{name}.gguf.inp").read_text(encoding="utf-8")
-    if inp.endswith(SEP):
-        inp = inp[:-len(SEP)]
+    inp = inp.removesuffix(SEP)
     inputs = inp.split(SEP)
     lines = (d / f"ggml-vocab-{name}.gguf.out").read_text(encoding="utf-8").split("\n")
     expected = [[int(x) for x in line.split()] for line in lines[:len(inputs)]]
@@ -135,8 +133,6 @@ def _write_gguf(path: Path, kv: dict) -> None:
     for k, v in kv.items():
         if isinstance(v, str):
             w.add_string(k, v)
-        elif isinstance(v, list) and v and isinstance(v[0], str):
-            w.add_array(k, v)
         elif isinstance(v, list):
             w.add_array(k, v)
         else:
