@@ -275,6 +275,9 @@ def test_gguf_equals_catalogue_on_flores(gguf_name, entry):
         segs = (root / "dev" / f"{lang}.dev").read_text(encoding="utf-8").splitlines()
         for i, (x, y) in enumerate(zip(a.encode_batch(segs), b.encode_batch(segs))):
             assert list(x) == list(y), f"{gguf_name} vs {entry}: {lang}.dev line {i + 1}"
+        if b.backend == "tiktoken":  # exact byte spans on both sides: they must agree too
+            x, y = a.encode_arrays(segs), b.encode_arrays(segs)
+            assert np.array_equal(x.starts, y.starts) and np.array_equal(x.ends, y.ends), lang
 
 
 # -- the vocabulary store ----------------------------------------------------------------------

@@ -41,7 +41,8 @@ from ..errors import TokenizerError
 from . import _gguf_build as build
 from ._gguf_pre import NORMALIZATION, PRE_NAMES, SPLITS, VERIFIED
 from ._gguf_reader import read_metadata
-from .base import Tokenizer
+from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths
+from .hf_backend import HFTokenizer, _bytes_to_unicode
 
 __all__ = ["SUPPORTED_MODELS", "GGUFVocab", "load_gguf", "read_gguf_vocab", "supported_pre_names"]
 
@@ -199,9 +200,37 @@ def _build_t5(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str, A
                  "precompiled_charsmap_bytes": len(raw)}
 
 
-def _build_gpt2(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str, Any]]:
-    from .hf_backend import HFTokenizer
+def _bytelevel_nbytes(tokens: list[str], types: np.ndarray | None) -> np.ndarray:
+    """Bytes of text behind each token: byte-level tokens spell one byte per character (GPT-2's
+    table); user-defined and control tokens are raw text."""
+    table = _bytes_to_unicode()
+    raw = set() if types is None else set(
+        np.flatnonzero((types == build.USER_DEFINED) | (types == build.CONTROL)).tolist())
+    out = np.empty(len(tokens), dtype=np.int64)
+    for i, t in enumerate(tokens):
+        if i not in raw and all(c in table for c in t):
+            out[i] = len(t)
+        else:
+            out[i] = len(t.encode("utf-8", "surrogateescape"))
+    return out
 
+
+class ByteLevelGGUFTokenizer(HFTokenizer):
+    """Byte-level BPE: the tokens of a text spell its bytes exactly, so byte spans come from
+    token lengths (as for tiktoken) rather than from character offsets, which cannot express a
+    token that holds part of a character (``continued_words`` then agrees with the tiktoken
+    rebuild of the same vocabulary)."""
+
+    token_nbytes: np.ndarray
+
+    def _encode_spans(self, texts: list[str]) -> TokenArrays:
+        arrays = ids_to_arrays(self._encode_ids(texts))
+        arrays.starts, arrays.ends = spans_from_byte_lengths(arrays.ids, arrays.lengths,
+                                                             self.token_nbytes)
+        return arrays
+
+
+def _build_gpt2(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str, Any]]:
     name = pre or vocab.pre
     if not name or name == "default":
         raise TokenizerError(
@@ -223,7 +252,8 @@ def _build_gpt2(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str,
     except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions on bad merges
         raise TokenizerError(f"{vocab.path}: the BPE merges of this GGUF file do not form a "
                              f"valid vocabulary ({e}); refusing to count with it.") from None
-    tok = _hf(vocab, hf, HFTokenizer)
+    tok = ByteLevelGGUFTokenizer(hf, name=vocab.path.stem)
+    tok.token_nbytes = _bytelevel_nbytes(vocab.tokens, vocab.types)
     if norm != "none":
         tok.required_normalization = norm
     return tok, {"pre": name, "pre_type": kind, "pre_given": pre is not None,
@@ -231,8 +261,6 @@ def _build_gpt2(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str,
 
 
 def _build_gemma4(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str, Any]]:
-    from .hf_backend import HFTokenizer
-
     if vocab.flag("add_space_prefix", False):
         raise TokenizerError(f"{vocab.path}: a gemma4 vocabulary with add_space_prefix is not "
                              "supported by tokeff.")
@@ -241,8 +269,6 @@ def _build_gemma4(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[st
 
 
 def _build_bert(vocab: GGUFVocab, pre: str | None) -> tuple[Tokenizer, dict[str, Any]]:
-    from .hf_backend import HFTokenizer
-
     # llama.cpp's defaults: lower-case, and strip accents when lower-casing.
     lower = vocab.flag("normalizer.lowercase", True)
     strip = vocab.flag("normalizer.strip_accents", lower)
