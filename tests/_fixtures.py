@@ -98,3 +98,11 @@ def gguf_dir() -> Path:
         pytest.skip(f"GGUF vocabularies not found at {cand} (set TOKEFF_GGUF_DIR to a directory "
                     "holding llama.cpp's ggml-vocab-*.gguf files, or run `tokeff vocab fetch`)")
     return cand
+
+
+@functools.lru_cache(maxsize=None)
+def gguf_tok(name: str):
+    """The tokenizer of llama.cpp's ``ggml-vocab-NAME.gguf`` (skips when the files are absent)."""
+    from tokeff.tokenizers.gguf import load_gguf
+
+    return load_gguf(gguf_dir() / f"ggml-vocab-{name}.gguf")
