@@ -334,6 +334,7 @@ def test_extract_vocab_refuses_a_changed_file(tmp_path):
 def test_cli_vocab(tmp_path, monkeypatch, capsys):
     from tokeff.cli import main
 
+    d = gguf_dir()
     monkeypatch.setenv("TOKEFF_GGUF_DIR", str(tmp_path / "none"))
     monkeypatch.setenv("TOKEFF_CACHE_DIR", str(tmp_path / "cache"))
     assert main(["vocab", "status"]) == 0
@@ -345,7 +346,6 @@ def test_cli_vocab(tmp_path, monkeypatch, capsys):
     sdist = _sdist(tmp_path / "s.tar.gz", {root + "ggml-vocab-baichuan.gguf": b"not it"})
     assert main(["vocab", "fetch", "--sdist", str(sdist), "--quiet"]) == 2
     assert "not the pinned release" in capsys.readouterr().err
-    d = gguf_dir()
     real = _sdist(tmp_path / "r.tar.gz", {
         root + "ggml-vocab-baichuan.gguf": (d / "ggml-vocab-baichuan.gguf").read_bytes()})
     assert main(["vocab", "fetch", "--sdist", str(real), "--quiet"]) == 0
