@@ -118,3 +118,22 @@ def tiny_bpe_hf():
     tok.train_from_iterator(TRAIN_TEXT, trainers.BpeTrainer(vocab_size=200,
                                                             special_tokens=["[UNK]", "<s>"]))
     return HFTokenizer(tok, name="tiny-bpe")
+
+
+def gguf_dir() -> Path:
+    """llama.cpp's GGUF vocabularies and test vectors (``$TOKEFF_GGUF_DIR`` or
+    ``../shared/tokenizers/gguf``); skips when absent."""
+    env = os.environ.get("TOKEFF_GGUF_DIR")
+    cand = Path(env) if env else REPO.parent / "shared" / "tokenizers" / "gguf"
+    if not (cand / "ggml-vocab-gpt-2.gguf").is_file():
+        pytest.skip(f"GGUF vocabularies not found at {cand} (set TOKEFF_GGUF_DIR to a directory "
+                    "holding llama.cpp's ggml-vocab-*.gguf files, or run `tokeff vocab fetch`)")
+    return cand
+
+
+@functools.lru_cache(maxsize=None)
+def gguf_tok(name: str):
+    """The tokenizer of llama.cpp's ``ggml-vocab-NAME.gguf`` (skips when the files are absent)."""
+    from tokeff.tokenizers.gguf import load_gguf
+
+    return load_gguf(gguf_dir() / f"ggml-vocab-{name}.gguf")

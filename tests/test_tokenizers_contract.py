@@ -32,6 +32,12 @@ BACKENDS = {
     "hf-tiny-bpe": fx.tiny_bpe_hf,
     "spm-tiny": fx.tiny_spm,
     "user-object": lambda: as_tokenizer(CharTokenizer()),
+    # GGUF rebuilds (issue 16): byte-level BPE + NFC, SentencePiece BPE, unigram, gemma4, WordPiece
+    "gguf-qwen2": lambda: fx.gguf_tok("qwen2"),
+    "gguf-llama-spm": lambda: fx.gguf_tok("llama-spm"),
+    "gguf-xlm-r": lambda: fx.gguf_tok("nomic-bert-moe"),
+    "gguf-gemma-4": lambda: fx.gguf_tok("gemma-4"),
+    "gguf-bert-bge": lambda: fx.gguf_tok("bert-bge"),
 }
 
 TEXTS = [

@@ -121,9 +121,13 @@ def render_catalogue() -> str:
             "|---|---|---|---:|---:|---|---|---|---|---|"]
     for e in catalogue():
         aliases = ", ".join(f"`{a}`" for a in e.aliases)
-        rows.append(f"| `{e.name}` | {e.developer} | {e.origin} | {e.vocab_size:,} | "
+        source = f"{e.package}=={e.package_version}"
+        if getattr(e, "source", "package") == "gguf":  # issue 16: `tokeff vocab fetch`
+            source += " sdist (`tokeff vocab fetch`)"
+        name = f"`{e.name}`" + (" (less verified)" if getattr(e, "less_verified", "") else "")
+        rows.append(f"| {name} | {e.developer} | {e.origin} | {e.vocab_size:,} | "
                     f"{e.release_year} | {e.backend} | {e.required_normalization} | "
-                    f"{e.package}=={e.package_version} | {e.license} | {aliases} |")
+                    f"{source} | {e.license} | {aliases} |")
     return "\n".join(rows)
 
 

@@ -58,10 +58,13 @@ def _list_tokenizers(group: str | None) -> list[dict]:
     for e in catalogue():
         if keep is not None and e.name not in keep:
             continue
+        available = e.is_available()
         rows.append({"name": e.name, "developer": e.developer, "origin": e.origin,
                      "vocab_size": e.vocab_size, "backend": e.backend,
-                     "available": e.is_available(), "default": e.default,
-                     "aliases": ", ".join(e.aliases)})
+                     "available": available, "default": e.default,
+                     "verified": "less" if e.less_verified else "yes",
+                     "aliases": ", ".join(e.aliases),
+                     "install": "" if available else e.install_step(short=True)})
     return rows
 
 

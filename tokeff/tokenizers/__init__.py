@@ -10,10 +10,14 @@ Specs accepted by :func:`get_tokenizer`:
 - ``hf:PATH`` (a ``tokenizer.json`` or a directory holding one) or ``hf:ORG/MODEL`` (hub id,
   needs network);
 - ``spm:PATH`` (a sentencepiece ``.model``);
-- any object with ``name`` and ``encode_batch(texts)``.
+- ``gguf:PATH`` (the tokenizer of a llama.cpp GGUF model file; see :mod:`.gguf`);
+- ``wordpiece:PATH`` (a BERT ``vocab.txt``; see :mod:`.wordpiece`);
+- a ``transformers``, ``mistral_common`` or ``llama_cpp.Llama`` tokenizer object (see
+  :mod:`.objects`), or any object with ``name`` and ``encode_batch(texts)``.
 
 Options go after ``?``: ``name=...`` (display name), ``normalization=NFC`` (tokenizer-internal
-normalisation), ``pattern=...`` (tiktoken rank files).
+normalisation), ``pattern=...`` (tiktoken rank files), ``pre=...`` (GGUF), ``lowercase=``,
+``strip_accents=``, ``chinese_chars=``, ``unk=`` (WordPiece).
 """
 
 from __future__ import annotations
@@ -68,10 +72,14 @@ def _ensure_catalogue() -> None:
     global _catalogue_loaded
     if not _catalogue_loaded:
         _catalogue_loaded = True
-        try:
-            from . import catalogue  # noqa: F401  (registers its entries)
-        except ImportError:  # pragma: no cover - catalogue module absent in a partial install
-            pass
+        # The registry asks the catalogue for its entries (the catalogue imports nothing from
+        # here, so the two never import each other).
+        from . import catalogue
+
+        for entry in catalogue.catalogue():
+            for n in (entry.name, *entry.aliases):
+                if n not in TOKENIZERS:  # a user's own entry of that name is kept
+                    TOKENIZERS.register(n, entry.load)
 
 
 _QUERY = re.compile(r"\?(?=\w+=)")
@@ -105,15 +113,16 @@ def get_tokenizer(spec: str | object) -> Tokenizer:
     if not isinstance(spec, str):
         return as_tokenizer(spec)
     body, opts = _split_options(spec.strip())
-    unknown = set(opts) - {"name", "normalization", "pattern"}
+    kind, sep, target = body.partition(":")
+    allowed = {"name", "normalization", "pattern"} | _BACKEND_OPTIONS.get(kind, set())
+    unknown = set(opts) - allowed
     if unknown:
         raise UsageError(f"tokenizer spec {spec!r}: unknown option(s) {sorted(unknown)}; "
-                         "allowed: name, normalization, pattern")
+                         f"allowed: {', '.join(sorted(allowed))}")
     norm = opts.get("normalization", "none")
     if norm not in NORMALIZATIONS:
         raise UsageError(f"tokenizer spec {spec!r}: normalization must be one of {NORMALIZATIONS}")
-    kind, sep, target = body.partition(":")
-    if sep and len(kind) > 1 and kind in ("tiktoken", "hf", "spm"):
+    if sep and len(kind) > 1 and kind in ("tiktoken", "hf", "spm", "gguf", "wordpiece"):
         tok = _load_backend(kind, target, opts, spec)
     else:
         _ensure_catalogue()
@@ -125,10 +134,13 @@ def get_tokenizer(spec: str | object) -> Tokenizer:
                 tok = _load_backend("hf", body, opts, spec)
             elif p.suffix == ".model" and p.is_file():
                 tok = _load_backend("spm", body, opts, spec)
+            elif p.suffix == ".gguf" and p.is_file():
+                tok = _load_backend("gguf", body, opts, spec)
             else:
                 raise UsageError(
                     TOKENIZERS.unknown_message(body)
-                    + " Or give a spec: tiktoken:NAME_OR_PATH, hf:PATH/tokenizer.json, spm:PATH.model."
+                    + " Or give a spec: tiktoken:NAME_OR_PATH, hf:PATH/tokenizer.json, "
+                    "spm:PATH.model, gguf:PATH.gguf, wordpiece:PATH/vocab.txt."
                 )
     if "name" in opts:
         tok.name = opts["name"]
@@ -138,10 +150,25 @@ def get_tokenizer(spec: str | object) -> Tokenizer:
     return tok
 
 
+#: Spec options understood by one backend only.
+_BACKEND_OPTIONS = {"gguf": {"pre"}, "wordpiece": {"lowercase", "strip_accents", "chinese_chars",
+                                                  "unk"}}
+
+
 def _load_backend(kind: str, target: str, opts: dict[str, str], spec: str) -> Tokenizer:
     if not target:
         raise UsageError(f"tokenizer spec {spec!r} names no file or name after '{kind}:'")
     name = opts.get("name")
+    if kind == "gguf":
+        from .gguf import load_gguf
+
+        return load_gguf(target, name=name, pre=opts.get("pre"),
+                         normalization=opts.get("normalization"))
+    if kind == "wordpiece":
+        from .wordpiece import load_wordpiece
+
+        return load_wordpiece(target, name=name, **{k: opts[k] for k in _BACKEND_OPTIONS[kind]
+                                                    if k in opts})
     if kind == "tiktoken":
         from .tiktoken_backend import TiktokenTokenizer
 
@@ -209,14 +236,21 @@ def as_tokenizer(obj: object) -> Tokenizer:
         from .spm_backend import SPMTokenizer
 
         return SPMTokenizer(obj, name="sentencepiece")
+    if {c.__module__.partition(".")[0] for c in type(obj).__mro__} & {
+            "transformers", "mistral_common", "llama_cpp"}:  # also users' subclasses
+        from .objects import adapt_object
+
+        adapted = adapt_object(obj)
+        if adapted is not None:
+            return adapted
     if isinstance(obj, SupportsEncodeBatch):
         from ._adapted import AdaptedTokenizer
 
         return AdaptedTokenizer(obj)
     raise UsageError(
         f"{type(obj).__name__} is not a tokenizer: expected a spec string, a tiktoken Encoding, a "
-        "tokenizers.Tokenizer, a SentencePieceProcessor, or an object with `name` and "
-        "`encode_batch(texts)`"
+        "tokenizers.Tokenizer, a SentencePieceProcessor, a transformers / mistral_common / "
+        "llama_cpp tokenizer, or an object with `name` and `encode_batch(texts)`"
     )
 
 

