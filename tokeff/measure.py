@@ -11,6 +11,7 @@ from ._version import __version__
 from .corpora import Corpus, load_corpus
 from .counting import Counts, count_all
 from .errors import UsageError
+from .inputs import normalize_measure_args  # issue 15 hook (in-memory data, single strings)
 from .langs import resolve_lang
 from .metrics import DEFAULT_METRICS, METRICS, Bootstrap, metric_value, ratio_arrays
 from .results import Results, Row, Signature
@@ -59,6 +60,10 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     >>> row.ci_low < row.value < row.ci_high, row.n_segments
     (True, 31)
     """
+    # -- issue 15 hook: in-memory data, "-"/.txt, single strings, langs="all" (tokeff/inputs.py)
+    corpus, tokenizers, langs, metrics = normalize_measure_args(corpus, tokenizers, langs,
+                                                                metrics, pivot)
+    # -- end of issue 15 hook
     if aggregation not in AGGREGATIONS:
         raise UsageError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, "
                          f"not {aggregation!r}")

@@ -12,9 +12,11 @@ from .loaders import (
     load_table,
     load_txt_dir,
 )
+from .inmemory import as_corpus, load_text  # issue 15
 from .model import Corpus
 
 __all__ = [
     "CORPORA", "Corpus", "DEFAULT_CORPUS", "embedded_dir", "flores_dir", "load_corpus",
     "load_flores_dir", "load_jsonl", "load_path", "load_table", "load_txt_dir",
+    "as_corpus", "load_text",  # issue 15
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
 from ..registry import Registry
+from .inmemory import load_text  # issue 15: a single .txt file is a one-language corpus
 from .model import Corpus
 
 CORPORA: Registry[Corpus] = Registry("corpus", "tokeff.corpora")
@@ -299,8 +300,10 @@ def load_path(path: str | Path, *, split: str | None = None,
         return load_table(p, langs=langs, name=name)
     if suf in (".jsonl", ".ndjson"):
         return load_jsonl(p, langs=langs, name=name)
-    raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv or "
-                      ".jsonl")
+    if suf == ".txt":  # issue 15: one language, one segment per line (langs=[code] declares it)
+        return load_text(p, langs=langs, name=name)
+    raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv, "
+                      ".jsonl or a .txt file of one language")
 
 
 # -- named corpora ---------------------------------------------------------------------------
