@@ -27,8 +27,8 @@ from .corpora.inmemory import load_text
 from .errors import UsageError
 from .langs import DEFAULT_LANGS, resolve_lang
 from .measure import measure
-from .pricing import CostTable, Workload, cost_table, resolve_models
 from .prices import PriceBook
+from .pricing import CostTable, Workload, cost_table, resolve_models
 from .tokenizers.models import model_tokenizer
 
 __all__ = ["cost", "parse_files"]
@@ -116,8 +116,8 @@ def cost(models: Sequence[str] | str, *, workload: str | Workload | None = None,
                          f"declare one with tokenizer_for={{model: tokenizer}} (--tokenizer-for)")
     lang_list = ([x.strip() for x in langs.split(",") if x.strip()] if isinstance(langs, str)
                  else list(langs) if langs is not None else None)
-    kw = dict(metrics=_METRICS, pivot=None, bootstrap=0, segmenters=segmenters,
-              progress=progress)
+    kw = {"metrics": _METRICS, "pivot": None, "bootstrap": 0, "segmenters": segmenters,
+          "progress": progress}
     if files is not None:
         if corpus is not None:
             raise UsageError("give either files (your own text) or a corpus, not both")

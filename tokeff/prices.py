@@ -321,7 +321,7 @@ class PriceBook:
     >>> PriceBook(use_database=False).price("gpt-4o")
     Traceback (most recent call last):
     ...
-    tokeff.errors.UsageError: no price for model 'gpt-4o': no price table lists it and the genai-prices database is not used
+    tokeff.errors.UsageError: no price for model 'gpt-4o': no price table lists it and ...
     """
 
     def __init__(self, table: PriceTable | str | Path | None = None, *,

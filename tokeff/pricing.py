@@ -20,8 +20,10 @@ cost = input tokens / 1M × input price + output tokens / 1M × output price (th
 workload has the same grammar). A context window of K tokens holds K × C(L) / T(t, L)
 characters and K × W(L) / T(t, L) words (words where L has a word segmenter).
 
->>> Workload.parse("1Mchars"), str(Workload.parse("2.5e5 tokens:en@cl100k_base"))
-(Workload(amount=1000000.0, unit='chars', ref_lang=None, ref_tokenizer=None), '250000tokens:eng_Latn@cl100k_base')
+>>> Workload.parse("1Mchars")
+Workload(amount=1000000.0, unit='chars', ref_lang=None, ref_tokenizer=None)
+>>> str(Workload.parse("2.5e5 tokens:en@cl100k_base"))
+'250000tokens:eng_Latn@cl100k_base'
 """
 
 from __future__ import annotations
@@ -375,7 +377,8 @@ def cost_table(results: object | Sequence[object], models: Sequence[str] | Seque
             if pr is not None and pr.note:
                 notes.append(pr.note)
             rows.append(CostRow(
-                spec.model, tok, la, tin, tout, cin, cout if w_out else None, total, pr.currency if pr else "", tpc, window, wchars,
+                spec.model, tok, la, tin, tout, cin, cout if w_out else None, total,
+                pr.currency if pr else "", tpc, window, wchars,
                 wwords, pr.input_per_1m if pr else None, pr.output_per_1m if pr else None,
                 pr.priced_as if pr else None, "; ".join(dict.fromkeys(n for n in notes if n))))
     if len(currencies) > 1:
@@ -396,10 +399,10 @@ def cost_table(results: object | Sequence[object], models: Sequence[str] | Seque
             "workload_text": _describe(w_in, "from each language's measured text")
             + ("; output: " + _describe(w_out, "from each language's measured text")
                if w_out else ""),
-            "models": {s.model: {"tokenizer": s.tokenizer.tokenizer,  # type: ignore[union-attr]
-                                 "tokenizer_source": s.tokenizer.source,  # type: ignore
-                                 "priced_as": s.price.priced_as if s.price else None}  # type: ignore
-                       for s in specs},
+            "models": {s.model: {"tokenizer": s.tokenizer.tokenizer,
+                                 "tokenizer_source": s.tokenizer.source,
+                                 "priced_as": s.price.priced_as if s.price else None}
+                       for s in specs if s is not None},
             "signature": sig}
     return CostTable(rows, meta)
 

@@ -1,5 +1,6 @@
 """Parallel corpora: the model and its loaders."""
 
+from .inmemory import as_corpus, load_text  # issue 15
 from .loaders import (
     CORPORA,
     DEFAULT_CORPUS,
@@ -12,7 +13,6 @@ from .loaders import (
     load_table,
     load_txt_dir,
 )
-from .inmemory import as_corpus, load_text  # issue 15
 from .model import Corpus
 
 __all__ = [

@@ -216,7 +216,7 @@ def as_corpus(obj: object, *, name: str | None = None) -> Corpus:
     >>> as_corpus({"en": ["a", "b"], "zh": ["甲"]})
     Traceback (most recent call last):
     ...
-    tokeff.errors.CorpusError: corpus 'in-memory' is not aligned: eng_Latn has 2 segments, zho_Hans has 1; every language needs one text per segment
+    tokeff.errors.CorpusError: corpus 'in-memory' is not aligned: eng_Latn has 2 segments, ...
     """
     if isinstance(obj, Corpus):
         return obj
@@ -248,7 +248,7 @@ def decode_utf8(raw: bytes, where: str) -> str:
     >>> decode_utf8(b"ok\\xff", "x.txt")
     Traceback (most recent call last):
     ...
-    tokeff.errors.CorpusError: x.txt: invalid UTF-8 at byte offset 2 (line 1): b'\\xff'. Convert the text to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8).
+    tokeff.errors.CorpusError: x.txt: invalid UTF-8 at byte offset 2 (line 1): b'\\xff'. ...
     """
     try:
         text = raw.decode("utf-8")
@@ -257,8 +257,7 @@ def decode_utf8(raw: bytes, where: str) -> str:
         raise CorpusError(f"{where}: invalid UTF-8 at byte offset {e.start} (line {line}): "
                           f"{raw[e.start:e.start + 4]!r}. Convert the text to UTF-8 (e.g. "
                           f"iconv -f LATIN1 -t UTF-8).") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n")
 
 

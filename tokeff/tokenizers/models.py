@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ModelTokenizer", "model_tokenizer", "known_models"]
+__all__ = ["ModelTokenizer", "known_models", "model_tokenizer"]
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,13 @@ for _names, _tok in ((_V1, "mistral-7b-v1"), (_V3, "mistral-v3"), (_TEKKEN, "mis
         _EXACT[_n] = (_tok, _MISTRAL, "")
 for _names, _v in ((_V2, "v2"), (_V7, "v7")):
     for _n in _names:
-        _EXACT[_n] = (None, _MISTRAL, f"{_n} uses Mistral's {_v} tokenizer, which is not in "
-                                      f"tokeff's catalogue")
+        _EXACT[_n] = (None, _MISTRAL, (f"{_n} uses Mistral's {_v} tokenizer, which is not "
+                                       f"in tokeff's catalogue"))
 for _n in ("mistral-large", "mistral-small", "mistral-large-latest", "mistral-small-latest",
            "mistral-medium", "mistral-medium-latest", "codestral", "codestral-latest"):
-    _EXACT[_n] = (None, _MISTRAL, f"{_n!r} names whichever version is current, and Mistral's "
-                                  f"versions use different tokenizers; give a dated name such as "
-                                  f"'mistral-large-2407'")
+    _EXACT[_n] = (None, _MISTRAL, (f"{_n!r} names whichever version is current, and "
+                                   f"Mistral's versions use different tokenizers; give a dated "
+                                   f"name such as 'mistral-large-2407'"))
 
 #: Name prefixes (lower case, after any "org/" prefix) -> (tokenizer, source); first match wins.
 _PREFIXES: tuple[tuple[str, str, str], ...] = (
