@@ -74,8 +74,12 @@ def normalize_measure_args(corpus: object, tokenizers: object, langs: object, me
         metric_list: list[str] | None = list(DEFAULT_METRICS)
     else:
         metric_list = as_list(metrics, "metrics", split_commas=True)
-    if isinstance(corpus, (str, os.PathLike)) and os.fspath(corpus) == "-":
-        corpus = load_text("-", langs=lang_list if lang_list and len(lang_list) == 1 else None)
+    if isinstance(corpus, (str, os.PathLike)) and (
+            os.fspath(corpus) == "-" or (os.fspath(corpus).lower().endswith(".txt")
+                                         and os.path.isfile(corpus))):
+        # Loaded here so the default metrics can follow the one language it holds.
+        corpus = load_text(corpus, langs=lang_list if lang_list and len(lang_list) == 1
+                           else None)
     elif is_in_memory(corpus):
         corpus = as_corpus(corpus)
     if isinstance(corpus, Corpus) and metric_list is None:

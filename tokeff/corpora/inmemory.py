@@ -112,12 +112,12 @@ def _missing(v: object) -> bool:
 
 
 def _check_cells(name: str, col: object, code: str, values: list[object],
-                 labels: Sequence[object] | None = None) -> list[str]:
+                 labels: Sequence[object] | None = None, where: str = "column") -> list[str]:
     for i, v in enumerate(values):
         if isinstance(v, str):
             continue
         row = f"row {i + 1}" + (f" (index {labels[i]!r})" if labels is not None else "")
-        what = f"column {col!r} ({code})" if col != code else code
+        what = f"{where} {col!r} ({code})" if col != code else code
         if _missing(v):
             raise CorpusError(f"corpus {name!r}: {what}, {row} is missing ({v!r}); every "
                               f"language needs a text for every segment (drop the row, or use "
@@ -141,7 +141,7 @@ def _from_columns(name: str, cols: Sequence[object], get, where: str = "column",
             except TypeError:
                 raise CorpusError(f"corpus {name!r}: {where} {col!r} ({code}) is a "
                                   f"{type(values).__name__}, not a list of texts") from None
-        segs[code] = _check_cells(name, col, code, values, labels)
+        segs[code] = _check_cells(name, col, code, values, labels, where)
     return _aligned(name, segs)
 
 
