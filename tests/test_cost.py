@@ -423,3 +423,37 @@ def test_docs_cost_output_is_the_codes():
                         workload="1000000chars", price_date="2026-11-01")
     assert m.group(1).strip() == str(table).strip(), \
         "docs/how-to/cost.md is stale; paste this output:\n" + str(table)
+
+
+# -- the study script's --prices path ------------------------------------------------------------
+
+def test_study_prices_path_without_traditional_chinese(tmp_path: Path):
+    """--langs without zho_Hant used to fail with KeyError 'h_hant_diff'; a user's price table
+    is used through tokeff's cost code and titled by its source, not "EXAMPLE prices"."""
+    import importlib.util
+    import sys
+
+    _available("qwen2.5", "cl100k_base")
+    spec = importlib.util.spec_from_file_location("make_study", ROOT / "study" / "make_study.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_study"] = mod
+    try:
+        spec.loader.exec_module(mod)
+        prices = tmp_path / "mine.csv"
+        prices.write_text("name,input_per_1m,tokenizer\nour-model,2.0,qwen2.5\n",
+                          encoding="utf-8")
+        out = tmp_path / "study"
+        assert mod.main(["--quick", "--bootstrap", "20", "--langs", "eng_Latn,zho_Hans",
+                         "--prices", str(prices), "--no-price-database", "--cost-models",
+                         "our-model", "--workload-chars", "1000000", "--out", str(out)]) == 0
+    finally:
+        sys.modules.pop("make_study", None)
+    page = (out / "index.md").read_text(encoding="utf-8")
+    tables = (out / "tables.md").read_text(encoding="utf-8")
+    assert "n/a (zho_Hant not measured" in page
+    assert "EXAMPLE" not in page + tables and "mine.csv" in page
+    summary = json.loads((out / "data" / "summary.json").read_text(encoding="utf-8"))
+    t_zh, _ = _totals("qwen2.5", "zho_Hans")
+    _, c_en = _totals("qwen2.5", "eng_Latn")
+    assert summary["costs"]["our-model"]["zho_Hans"] == pytest.approx(1e6 * t_zh / c_en / 1e6
+                                                                      * 2.0)
