@@ -236,6 +236,9 @@ DOCTEST_MODULES = (
     "tokeff.registry", "tokeff.corpora.loaders", "tokeff.corpora.model", "tokeff.tokenizers",
     "tokeff.tokenizers.base", "tokeff.tokenizers._formats", "tokeff.segmenters", "tokeff.cli",
     "tokeff.errors",
+    # issue 15
+    "tokeff.cost", "tokeff.pricing", "tokeff.prices", "tokeff.paired", "tokeff.tables",
+    "tokeff.textcount", "tokeff.inputs", "tokeff.corpora.inmemory", "tokeff.tokenizers.models",
 )
 
 

@@ -93,6 +93,15 @@ def cost(models: Sequence[str] | str, *, workload: str | Workload | None = None,
     ``genai-prices`` database (``pip install "tokeff[prices]"``; ``use_database=False`` to use
     only your table), read for ``price_date`` (default today). ``tokenizer_for`` declares the
     tokenizer of a model tokeff does not map (``{"my-model": "qwen2.5"}``).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "prices.csv"
+    >>> _ = p.write_text("name,input_per_1m,output_per_1m\\ndeepseek-chat,0.27,1.1\\n")
+    >>> t = cost("deepseek-chat", langs="en,zh", workload="1Mchars:en", output="200kchars:en",
+    ...          prices=p, use_database=False)
+    >>> r = t.get("deepseek-chat", "zh")
+    >>> r.tokenizer, round(r.input_tokens), round(r.cost, 4)
+    ('deepseek-v3', 145034, 0.0711)
     """
     book = prices if isinstance(prices, PriceBook) else PriceBook(
         os.fspath(prices) if prices is not None else None, use_database=use_database,

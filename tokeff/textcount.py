@@ -104,6 +104,10 @@ def count_text(sources: Sequence[str | os.PathLike[str]] | None = None,
     in-memory ``texts`` (``{name: text}``) under each tokenizer.
 
     Invalid UTF-8 raises :class:`~tokeff.CorpusError` naming the file and byte offset.
+
+    >>> print(count_text(texts={"hi": "Hello, world"}, tokenizers="cl100k_base"))
+    tokens  chars  bytes  tokens/char  tokenizer    source
+         3     12     12       0.2500  cl100k_base  hi
     """
     toks_in = [tokenizers] if isinstance(tokenizers, str) else list(tokenizers)
     if not toks_in:
