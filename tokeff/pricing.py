@@ -176,6 +176,7 @@ class CostRow:
     currency: str
     tokens_per_char: float | None
     context_window: int | None
+    context_source: str  # where the context window comes from ("" when not known)
     window_chars: float | None
     window_words: float | None
     price_input_per_1m: float | None
@@ -343,8 +344,10 @@ def cost_table(results: object | Sequence[object], models: Sequence[str] | Seque
         pr = spec.price
         if pr is not None:
             currencies.add(pr.currency)
-        window = (pr.context_window if pr and pr.context_window
-                  else spec.tokenizer.context_window)
+        if pr is not None and pr.context_window:
+            window, window_src = pr.context_window, pr.context_source
+        else:
+            window, window_src = spec.tokenizer.context_window, spec.tokenizer.context_source
         for la in lang_list:
             notes = []
             if tok is None:
@@ -378,7 +381,7 @@ def cost_table(results: object | Sequence[object], models: Sequence[str] | Seque
                 notes.append(pr.note)
             rows.append(CostRow(
                 spec.model, tok, la, tin, tout, cin, cout if w_out else None, total,
-                pr.currency if pr else "", tpc, window, wchars,
+                pr.currency if pr else "", tpc, window, window_src if window else "", wchars,
                 wwords, pr.input_per_1m if pr else None, pr.output_per_1m if pr else None,
                 pr.priced_as if pr else None, "; ".join(dict.fromkeys(n for n in notes if n))))
     if len(currencies) > 1:
