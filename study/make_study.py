@@ -16,26 +16,26 @@ other origin), and writes into ``docs/study/``:
 - ``*.png``: the plots; ``data/*.json``: the signed results (numbers only, never corpus text),
   ``data/summary.json``: every number the page uses.
 
-Costs use a price table that *you* supply (``--prices``, TOML or CSV, see
-``study/prices.example.toml``); the example file's prices are invented and labelled EXAMPLE.
+Costs use tokeff's own cost code (:func:`tokeff.pricing.cost_table`) for the models of
+``--cost-models``, priced by the ``genai-prices`` database (``pip install "tokeff[prices]"``)
+and/or a price table you supply (``--prices``, TOML or CSV, see ``study/prices.example.toml``,
+whose invented prices are labelled EXAMPLE). No price is used by default that is not real.
 
 Options: ``--quick`` (a small run for tests), ``--tokenizers``, ``--langs``, ``--bootstrap``,
-``--windows``, ``--workload-chars``, ``--no-flores``, ``--out``. ``python study/make_study.py
+``--windows``, ``--workload-chars``, ``--prices``, ``--cost-models``, ``--price-date``,
+``--no-flores``, ``--out``. ``python study/make_study.py
 --help`` lists them.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import os
 import string
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,9 @@ if str(ROOT) not in sys.path:
 
 import tokeff  # noqa: E402
 from tokeff.metrics import Bootstrap  # noqa: E402
+from tokeff.prices import PriceBook, database_version  # noqa: E402
+from tokeff.pricing import cost_table as tokeff_cost_table  # noqa: E402
+from tokeff.pricing import resolve_models  # noqa: E402
 
 #: Languages measured: Chinese, English and a spread of other languages and scripts.
 LANGS = (
@@ -62,6 +65,8 @@ LANGS = (
 DOC_LANGS = ("eng_Latn", "zho_Hans", "zho_Hant", "jpn_Jpan", "hin_Deva", "arb_Arab")
 QUICK_LANGS = ("eng_Latn", "zho_Hans", "zho_Hant", "jpn_Jpan", "arb_Arab")
 QUICK_TOKENIZERS = ("cl100k_base", "qwen2.5")
+#: Models priced in a --quick run: priced by genai-prices and counted by a quick tokenizer.
+QUICK_COST_MODELS = ("gpt-4", "gpt-3.5-turbo")
 CHINESE = ("zho_Hans", "zho_Hant")
 #: Languages in the cost table of the study page (the tables page has all).
 COST_LANGS = ("eng_Latn", "zho_Hans", "zho_Hant", "jpn_Jpan", "kor_Hang", "spa_Latn",
@@ -69,6 +74,9 @@ COST_LANGS = ("eng_Latn", "zho_Hans", "zho_Hant", "jpn_Jpan", "kor_Hang", "spa_L
 PIVOT = "eng_Latn"
 WINDOWS = (8_000, 128_000)
 WORKLOAD_CHARS = 100_000_000
+#: Models priced on the study page (each mapped to a catalogue tokenizer by tokeff).
+COST_MODELS = ("gpt-4o", "gpt-4.1-mini", "deepseek-chat", "minimax-01", "glm-4-air",
+               "mistral-nemo")
 METRICS = ["tokens", "chars", "words", "tokens_per_char", "parity", "fertility"]
 GROUPS = ("CN", "foreign")
 GROUP_NAMES = {"CN": "Chinese-built", "foreign": "foreign-built"}
@@ -187,52 +195,18 @@ def load_tokenizers(specs: Sequence[str]) -> list[Tok]:
     return out
 
 
-@dataclass
-class Price:
-    label: str
-    tokenizer: str
-    per_1m: float
-
-
-@dataclass
-class PriceTable:
-    path: str
-    currency: str
-    note: str
-    workload_chars: int | None
-    prices: list[Price]
-
-
-def read_prices(path: Path) -> PriceTable:
-    """A price table: TOML (``[[price]]`` entries with ``label``, ``tokenizer``,
-    ``price_per_1m_tokens``; optional top-level ``currency``, ``note``,
-    ``workload_english_chars``) or CSV (columns ``label,tokenizer,price_per_1m_tokens``)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        try:
-            d = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise SystemExit(f"study: {path} is not valid TOML: {e}") from None
-        rows = d.get("price", [])
-        if not isinstance(rows, list) or not rows:
-            raise SystemExit(f"study: {path} has no [[price]] entries (label, tokenizer, "
-                             f"price_per_1m_tokens)")
-        currency, note = str(d.get("currency", "")), str(d.get("note", ""))
-        workload = d.get("workload_english_chars")
-    elif path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-        currency, note, workload = "", "", None
-    else:
-        raise SystemExit(f"study: price table {path} must be .toml or .csv")
-    prices = []
-    for i, r in enumerate(rows, 1):
-        try:
-            prices.append(Price(str(r["label"]), str(r["tokenizer"]),
-                                float(r["price_per_1m_tokens"])))
-        except (KeyError, ValueError, TypeError) as e:
-            raise SystemExit(f"study: {path}, price entry {i}: needs label, tokenizer and a "
-                             f"numeric price_per_1m_tokens ({e})") from None
-    return PriceTable(str(path), currency, note, int(workload) if workload else None, prices)
+def price_book(path: Path | None, use_database: bool, date: str | None) -> PriceBook | None:
+    """The prices of the cost table: the user's table over genai-prices (when installed and not
+    turned off); None when there is neither."""
+    if use_database and database_version() is None:
+        log("genai-prices is not installed (pip install -e '.[prices]'): only --prices is used")
+        use_database = False
+    if path is None and not use_database:
+        return None
+    try:
+        return PriceBook(path, use_database=use_database, date=date)
+    except tokeff.TokeffError as e:
+        raise SystemExit(f"study: {e}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,12 +445,22 @@ def plot_paths(out: Path) -> dict[str, str]:
 
 class Renderer:
     def __init__(self, runs: list[Run], analyses: dict[str, Analysis], toks: list[Tok],
-                 prices: PriceTable | None, windows: Sequence[int], workload_chars: int,
+                 prices: PriceBook | None, windows: Sequence[int], workload_chars: int,
                  out: Path, bootstrap: int):
         self.runs, self.an, self.toks = runs, analyses, toks
         self.prices, self.windows, self.workload = prices, list(windows), workload_chars
+        self.cost_models: list[str] = list(COST_MODELS)
         self.out, self.bootstrap = out, bootstrap
         self.summary: dict = {}
+
+    def price_facts(self) -> tuple[str, str, str]:
+        """(where the prices come from, the price table's own note, currency)."""
+        if not self.prices:
+            return "none", "", "no currency (no prices)"
+        t = self.prices.table
+        note = t.note if t is not None and t.note else ""
+        cur = t.currency if t is not None else "USD"
+        return self.prices.describe(), note, cur
 
     # -- tables -------------------------------------------------------------------------------
     def tok_header(self) -> list[str]:
@@ -536,32 +520,41 @@ class Renderer:
             rows.append(cells)
         return md_table(["language", *self.tok_header()], rows)
 
-    def cost_table(self, an: Analysis, langs: Sequence[str] | None = None) -> tuple[str, dict]:
-        """Cost of a workload = the content of N English characters, in each language."""
+    def cost_table(self, run: Run, langs: Sequence[str] | None = None) -> tuple[str, dict]:
+        """Cost of a workload = the content of N English characters, in each language, per
+        model: tokeff's own cost code (tokeff.pricing.cost_table) on this run's counts."""
         if not self.prices:
-            return "*No price table given.*", {}
-        known = {t.name: t for t in self.toks}
-        eng_chars = an.totals["chars"][an.li(PIVOT)]
-        langs = [la for la in an.langs if langs is None or la in langs]
+            return ("*No prices: install genai-prices (`pip install -e '.[prices]'`) or give "
+                    "`--prices FILE`.*"), {}
+        measured = {t.name for t in self.toks}
+        try:
+            specs = resolve_models(self.cost_models, self.prices)
+        except tokeff.TokeffError as e:
+            raise SystemExit(f"study: {e}") from None
+        cols = [la for la in run.langs if langs is None or la in langs]
+        usable = [s for s in specs if s.tokenizer.tokenizer in measured and s.price is not None]
+        costs = {}
+        if usable:
+            table = tokeff_cost_table(run.res, usable, workload=f"{self.workload}chars:{PIVOT}",
+                                      prices=self.prices, langs=cols)
+            costs = {(r.model, r.lang): r.input_cost for r in table.rows}
         rows, data = [], {}
-        for p in self.prices.prices:
-            if p.tokenizer not in known:
-                rows.append([p.label, p.tokenizer, f_money(p.per_1m)]
-                            + ["not measured"] * len(langs))
-                continue
-            i = an.ti(p.tokenizer)
-            cells = [p.label, p.tokenizer, f_money(p.per_1m)]
-            d = {}
-            for la in langs:
-                tokens_per_eng_char = an.totals["tokens"][i, an.li(la)] / eng_chars
-                cost = self.workload * tokens_per_eng_char / 1e6 * p.per_1m
-                d[la] = cost
-                cells.append(f_money(cost))
-            data[p.label] = d
-            rows.append(cells)
-        header = ["price entry", "tokenizer", f"price per 1M tokens"] + \
-            [f"`{la}`" for la in langs]
-        return md_table(header, rows, ["---", "---", "---:"] + ["---:"] * len(langs)), data
+        for s in specs:
+            tok = s.tokenizer.tokenizer
+            head = [f"`{s.model}`", f"`{tok}`" if tok else "n/a",
+                    f_money(s.price.input_per_1m) if s.price else "n/a"]
+            if s.price is None:
+                rows.append(head + [f"no price ({s.price_error})"] + [""] * (len(cols) - 1))
+            elif tok is None:
+                rows.append(head + [s.tokenizer.note] + [""] * (len(cols) - 1))
+            elif tok not in measured:
+                rows.append(head + ["tokenizer not measured"] + [""] * (len(cols) - 1))
+            else:
+                data[s.model] = {la: costs[(s.model, la)] for la in cols}
+                rows.append(head + [f_money(costs[(s.model, la)]) for la in cols])
+        header = ["model", "tokenizer", "price per 1M input tokens"] + \
+            [f"`{la}`" for la in cols]
+        return md_table(header, rows, ["---", "---", "---:"] + ["---:"] * len(cols)), data
 
     def doc_table(self, run: Run, show: Sequence[str] | None = None
                   ) -> tuple[str, dict, dict]:
@@ -738,6 +731,8 @@ class Renderer:
                 v[f"p_{key}_fo"] = an.group_mean(an.parity, "foreign", la).fmt()
         # extremes per tokenizer on zho_Hans / eng
         for la, key in (("zho_Hans", "hans"), (PIVOT, "eng")):
+            if la not in an.langs:
+                continue
             vals = sorted((float(an.tpc[0, i, an.li(la)]), t.name) for i, t in
                           enumerate(self.toks))
             v[f"best_{key}"] = f"`{vals[0][1]}` ({f_per1k(vals[0][0])})"
@@ -866,17 +861,15 @@ class Renderer:
                     v[f"w_{key}_{g}_chars"] = an.window_mean(big, g, la, "chars").fmt(f_big)
                     v[f"w_{key}_{g}_words"] = an.window_mean(big, g, la, "words").fmt(f_big)
         # costs
-        cost_md, cost_data = self.cost_table(an, COST_LANGS)
+        cost_md, cost_data = self.cost_table(primary, COST_LANGS)
         v["cost_table"] = cost_md
-        _, cost_data = self.cost_table(an)
+        _, cost_data = self.cost_table(primary)
         v["workload_chars"] = f"{self.workload:,}"
-        if self.prices:
-            v["prices_path"] = f"`{Path(self.prices.path).relative_to(ROOT) if Path(self.prices.path).is_relative_to(ROOT) else self.prices.path}`"
-            v["prices_note"] = self.prices.note or "(no note in the price file)"
-            v["currency"] = self.prices.currency or "currency units"
-        else:
-            v["prices_path"], v["prices_note"], v["currency"] = "none", "", ""
+        v["prices_source"], v["prices_note"], v["currency"] = self.price_facts()
         self.summary["costs"] = cost_data
+        self.summary["prices"] = {"source": v["prices_source"],
+                                  "date": self.prices.date.isoformat() if self.prices else None,
+                                  "models": self.cost_models}
         # document vs segments
         doc_parts, doc_summary = [], {}
         for run in self.runs:
@@ -974,8 +967,10 @@ class Renderer:
             for w in self.windows:
                 sec += [f"### Characters held by a context window of {w:,} tokens", "",
                         self.window_tok_table(an, w), ""]
-            cost_md, _ = self.cost_table(an)
-            sec += [f"### Cost of a workload (EXAMPLE prices)", "", cost_md, ""]
+            cost_md, _ = self.cost_table(run)
+            source, note, currency = self.price_facts()
+            sec += [f"### Cost of a workload ({currency}; prices: {source})", "",
+                    *([note, ""] if note else []), cost_md, ""]
             tbl, _, _ = self.doc_table(run)
             sec += ["### One document vs a sum over segments: change of the token total", "",
                     tbl, ""]
@@ -990,6 +985,23 @@ class Renderer:
 # ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
+
+#: Template placeholders about one language: h_hant_diff, p_hans_cn, best_hans, w_eng_CN_chars...
+_LANG_KEYS = {"hans": "zho_Hans", "hant": "zho_Hant", "eng": PIVOT}
+
+
+def fill_unmeasured(values: dict[str, str], tmpl: string.Template) -> None:
+    """Placeholders about a language the run did not measure (e.g. traditional Chinese when
+    --langs leaves out zho_Hant) say so, instead of failing with a KeyError."""
+    for m in tmpl.pattern.finditer(tmpl.template):
+        name = m.group("named") or m.group("braced")
+        if not name or name in values:
+            continue
+        for key, code in _LANG_KEYS.items():
+            if f"_{key}_" in f"_{name}_":
+                values[name] = f"n/a ({code} not measured; add it to --langs)"
+                break
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -1008,12 +1020,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "../shared/corpora/flores200; the default) or 'none' (the default "
                         "with --quick)")
     p.add_argument("--no-udhr", action="store_true", help="leave out the embedded UDHR")
-    p.add_argument("--prices", type=Path, default=HERE / "prices.example.toml",
-                   help="price table, TOML or CSV (default: study/prices.example.toml, EXAMPLE "
-                        "prices)")
-    p.add_argument("--workload-chars", type=int, default=None,
-                   help=f"workload size in English characters of content (default: the price "
-                        f"file's workload_english_chars, else {WORKLOAD_CHARS:,})")
+    p.add_argument("--prices", type=Path, default=None,
+                   help="your price table, TOML or CSV (see study/prices.example.toml); it "
+                        "overrides genai-prices for the models it lists")
+    p.add_argument("--no-price-database", action="store_true",
+                   help="do not use genai-prices (only --prices)")
+    p.add_argument("--cost-models", default=None,
+                   help=f"models in the cost table (default: {','.join(COST_MODELS)}; with "
+                        f"--quick {','.join(QUICK_COST_MODELS)})")
+    p.add_argument("--price-date", default=None,
+                   help="read prices in force on this date, YYYY-MM-DD (default: today)")
+    p.add_argument("--workload-chars", type=int, default=WORKLOAD_CHARS,
+                   help=f"workload size in English characters of content (default: "
+                        f"{WORKLOAD_CHARS:,})")
     p.add_argument("--windows", default=",".join(str(w) for w in WINDOWS),
                    help="context windows in tokens (default: 8000,128000)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
@@ -1039,9 +1058,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if PIVOT not in langs:
         langs.insert(0, PIVOT)
     windows = [int(w) for w in args.windows.split(",") if w.strip()]
-    prices = read_prices(args.prices) if args.prices else None
-    workload = args.workload_chars or (prices.workload_chars if prices else None) \
-        or WORKLOAD_CHARS
+    prices = price_book(args.prices, not args.no_price_database, args.price_date)
+    workload = args.workload_chars
 
     toks = load_tokenizers(specs)
     if not any(t.group == "CN" for t in toks) or not any(t.group == "foreign" for t in toks):
@@ -1073,6 +1091,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     (out / "data").mkdir(exist_ok=True)
     analyses = {r.key: Analysis(r, toks, boot) for r in runs}
     rnd = Renderer(runs, analyses, toks, prices, windows, workload, out, boot)
+    cost_models = args.cost_models or ",".join(QUICK_COST_MODELS if args.quick else COST_MODELS)
+    rnd.cost_models = [m.strip() for m in cost_models.split(",") if m.strip()]
 
     corpus_tmpl = string.Template((HERE / "template_corpus.md").read_text(encoding="utf-8"))
     values = rnd.values()
@@ -1083,7 +1103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "comes from the UDHR alone (31 segments: wide intervals). Set `TOKEFF_FLORES200` and "
         "run the script again.\n")
     values["total_seconds"] = f"{time.time() - t_start:.0f}"
-    page = string.Template((HERE / "template.md").read_text(encoding="utf-8")).substitute(values)
+    page_tmpl = string.Template((HERE / "template.md").read_text(encoding="utf-8"))
+    fill_unmeasured(values, page_tmpl)
+    page = page_tmpl.substitute(values)
     (out / "index.md").write_text(page, encoding="utf-8")
     tables = rnd.tables_page(string.Template(
         (HERE / "template_tables.md").read_text(encoding="utf-8")))

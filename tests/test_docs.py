@@ -243,6 +243,9 @@ DOCTEST_MODULES = (
     "tokeff.registry", "tokeff.corpora.spec", "tokeff.corpora.model", "tokeff.counting.plan", "tokeff.tokenizers",
     "tokeff.tokenizers.base", "tokeff.tokenizers._formats", "tokeff.segmenters", "tokeff.cli",
     "tokeff.errors",
+    # issue 15
+    "tokeff.cost", "tokeff.pricing", "tokeff.prices", "tokeff.paired", "tokeff.tables",
+    "tokeff.textcount", "tokeff.inputs", "tokeff.corpora.inmemory", "tokeff.tokenizers.models",
 )
 
 
@@ -307,7 +310,8 @@ def test_study_quick_run(tmp_path):
     assert mod.main(["--quick", "--bootstrap", "50", "--out", str(out)]) == 0
     page = (out / "index.md").read_text(encoding="utf-8")
     assert "$" not in page.replace("$ ", ""), "unfilled template placeholder"
-    assert "Chinese-built" in page and "EXAMPLE" in page
+    assert "Chinese-built" in page and "What a workload costs" in page
+    assert "EXAMPLE" not in page  # issue 15: no invented price unless a price file is given
     assert (out / "tables.md").is_file() and (out / "data" / "summary.json").is_file()
     assert list(out.glob("*.png")), "no plot written"
 

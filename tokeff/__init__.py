@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 from ._version import __version__
-from .corpora import Corpus, load_corpus
+from .corpora import Corpus, as_corpus, load_corpus, load_text
+from .cost import cost  # issue 15
 from .errors import (
     CorpusError,
     MissingDependencyError,
@@ -26,6 +27,7 @@ from .measurement import compare, measure
 from .metrics import METRICS
 from .results import Results, Row, Signature
 from .segmenters import get_segmenter, register_segmenter
+from .textcount import count_text  # issue 15
 from .tokenizers import Tokenizer, get_tokenizer, register_tokenizer
 
 __all__ = [
@@ -43,10 +45,14 @@ __all__ = [
     "Tokenizer",
     "TokenizerError",
     "UsageError",
+    "as_corpus",  # issue 15
     "compare",
+    "cost",  # issue 15
+    "count_text",  # issue 15
     "get_segmenter",
     "get_tokenizer",
     "load_corpus",
+    "load_text",  # issue 15
     "measure",
     "register_segmenter",
     "register_tokenizer",

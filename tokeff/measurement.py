@@ -13,6 +13,7 @@ from .corpora import Corpus, StreamingCorpus, load_corpus, open_stream
 from .counting import CountPlan, Counts
 from .diagnostics import attach, non_nfc_langs
 from .errors import UsageError
+from .inputs import normalize_measure_args
 from .langs import DEFAULT_LANGS, resolve_lang
 from .metrics import (
     DEFAULT_METRICS,
@@ -45,7 +46,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
             bootstrap: int = 1000, seed: int = 0, ci: float = 0.95, alpha: float = 2.5,
             workers: int | None = None, progress: Callable[[str], None] | bool | None = None,
             cache: object = None, executor: object = None, scheduler: str | None = None,
-            chunk_size: int | None = None) -> Results:
+            chunk_size: int | None = None, require_pivot: bool | None = None) -> Results:
     """Measure tokenizers on a parallel corpus.
 
     Every tokenizer is run on every language; the pivot language (for ``parity``) is measured
@@ -79,6 +80,12 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     >>> row.ci_low < row.value < row.ci_high, row.n_segments
     (True, 31)
     """
+    # In-memory data (mappings, DataFrames, datasets), "-" or a .txt file, single strings.
+    spread = langs == DEFAULT_LANG_SELECTION
+    corpus, tokenizers, langs, metrics = normalize_measure_args(
+        corpus, tokenizers, None if spread else langs, metrics, pivot)
+    if spread:
+        langs = DEFAULT_LANG_SELECTION
     if aggregation not in AGGREGATIONS:
         raise UsageError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, "
                          f"not {aggregation!r}")
@@ -93,7 +100,8 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         raise UsageError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
     if bootstrap < 0:
         raise UsageError(f"bootstrap must be >= 0 resamples, not {bootstrap}")
-    explicit_metrics = metrics is not None and len(metrics) > 0
+    explicit_metrics = (metrics is not None and len(metrics) > 0) if require_pivot is None \
+        else require_pivot
     metric_list = list(metrics) if metrics else list(DEFAULT_METRICS)
     for m in metric_list:
         if m not in METRICS:
@@ -109,7 +117,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                           split=split, normalization=normalization, chunk_size=chunk_size,
                           aggregation=aggregation)
     if wants_parity and pivot_code not in corp.segments:
-        if explicit_metrics or langs not in (None, DEFAULT_LANG_SELECTION, "all"):
+        if explicit_metrics:
             raise UsageError(f"pivot language {pivot_code} is not in corpus {corp.name!r}; "
                              f"choose another pivot (--pivot), --pivot none, or leave out the "
                              f"parity metric")

@@ -261,15 +261,57 @@ class Results:
             w.writerow({k: ("" if rec[k] is None else rec[k]) for k in cols})
         return buf.getvalue()
 
-    def to_pandas(self):
-        """A pandas DataFrame, one row per tokenizer x language x metric (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            from .errors import MissingDependencyError
+    # -- tables, pairs and costs (issue 15): thin shells over tables.py, paired.py, pricing.py --
+    def to_pandas(self, *, wide: bool = False, ci: bool = False):
+        """A pandas DataFrame (needs pandas): one row per tokenizer x language x metric, or with
+        ``wide=True`` one row per (tokenizer, lang) and a column per metric (``ci=True`` adds
+        the interval columns). See :func:`tokeff.tables.results_frame`."""
+        from .tables import results_frame
 
-            raise MissingDependencyError("Results.to_pandas()", "pandas", "pandas") from None
-        return pd.DataFrame([r.to_record() for r in self.rows])
+        return results_frame(self, wide=wide, ci=ci)
+
+    def segments(self, *, tokenizer: str | Iterable[str] | None = None,
+                 lang: str | Iterable[str] | None = None):
+        """Per-segment counts as a long pandas DataFrame (tokenizer, lang, segment, tokens,
+        chars, bytes, words...). See :func:`tokeff.tables.segments_frame`."""
+        from .tables import segments_frame
+
+        return segments_frame(self, tokenizer=tokenizer, lang=lang)
+
+    def paired(self, tokenizer_a: str, tokenizer_b: str, lang: str, metric: str = "tokens",
+               **kwargs):
+        """Tokenizer A against B on the same segments of ``lang``: ratio (or ``statistic=
+        "difference"``) with a paired bootstrap interval. See :func:`tokeff.paired.paired`.
+
+        >>> from tokeff import measure
+        >>> res = measure("udhr", ["cl100k_base", "qwen2.5"], langs="zh", metrics="tokens",
+        ...               bootstrap=0)
+        >>> res.paired("qwen2.5", "cl100k_base", "zh").excludes_no_difference
+        True
+        """
+        from .paired import paired
+
+        return paired(self, tokenizer_a, tokenizer_b, lang, metric, **kwargs)
+
+    def cost(self, models, *, workload, output=None, prices=None, price_date=None,
+             tokenizer_for=None, langs=None):
+        """Cost of a workload per model and language from these counts (the models'
+        tokenizers must be measured). See :func:`tokeff.cost` and :mod:`tokeff.pricing`.
+
+        >>> import tempfile, pathlib
+        >>> from tokeff import measure
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "prices.csv"
+        >>> _ = p.write_text("name,input_per_1m,tokenizer\\nmy-model,1.0,cl100k_base\\n")
+        >>> res = measure("udhr", ["cl100k_base"], langs="en,zh", metrics="tokens,chars")
+        >>> from tokeff.prices import PriceBook
+        >>> t = res.cost(["my-model"], workload="1Mchars", prices=PriceBook(p, use_database=False))
+        >>> round(t.get("my-model", "zh").cost, 4)
+        1.1797
+        """
+        from .pricing import cost_table
+
+        return cost_table(self, models, workload=workload, output=output, prices=prices,
+                          price_date=price_date, tokenizer_for=tokenizer_for, langs=langs)
 
     def wide(self, metric: str) -> tuple[list[str], list[str], dict[tuple[str, str], Row]]:
         """Tokenizers, languages and rows of one metric, for a tokenizer x language table."""
@@ -378,4 +420,4 @@ class Results:
                 f"{len(self.langs)} language(s) x {len(self.metrics)} metric(s)>")
 
 
-__all__ = ["Row", "Results", "Signature"]
+__all__ = ["Results", "Row", "Signature"]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..errors import NotComparableError, TokeffError
-from . import cache, compare, gate, listing, report, vocab
+from . import cache, compare, cost, count, gate, listing, report, vocab
 from ._common import (
     DEFAULT_CLI_METRICS,
     EXIT_NOT_COMPARABLE,
@@ -42,7 +42,7 @@ __all__ = ["DEFAULT_CLI_METRICS", "EXIT_NOT_COMPARABLE", "EXIT_OK", "EXIT_REGRES
 
 #: One module per command group, in ``--help`` order; each has ``add_command(subparsers,
 #: add_selection)`` returning ``(name, handler)`` or ``{name: handler}``, where ``handler(args) -> exit code``.
-COMMAND_MODULES = (compare, listing, gate, report, cache, vocab)
+COMMAND_MODULES = (compare, listing, gate, report, cache, vocab, count, cost)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 

@@ -127,4 +127,6 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
                 split_end=_unescape(args.split_end),
                 bootstrap=args.bootstrap, seed=args.seed, ci=args.ci, alpha=args.alpha,
                 workers=args.workers, executor=args.executor, scheduler=args.scheduler,
-                cache=args.cache, chunk_size=args.chunk_size)
+                cache=args.cache, chunk_size=args.chunk_size,
+                # Without --metrics, a corpus lacking the pivot shows parity as not available.
+                require_pivot=args.metrics not in (None, ""))

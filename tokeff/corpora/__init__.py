@@ -1,5 +1,6 @@
 """Parallel corpora: the model, the loaders, streaming, and the one spec resolver."""
 
+from .inmemory import as_corpus, load_text  # issue 15
 from .loaders import (
     CORPORA,
     DEFAULT_CORPUS,
@@ -18,4 +19,5 @@ __all__ = [
     "CORPORA", "Corpus", "DEFAULT_CORPUS", "Source", "StreamingCorpus", "embedded_dir",
     "flores_dir", "load_corpus", "load_flores_dir", "load_jsonl", "load_path", "load_table",
     "load_txt_dir", "open_stream", "resolve",
+    "as_corpus", "load_text",
 ]

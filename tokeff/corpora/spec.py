@@ -35,6 +35,7 @@ from .loaders import (
     load_table,
     load_txt_dir,
 )
+from .inmemory import load_text
 from .model import Corpus
 from .stream import (
     DEFAULT_CHUNK_SIZE,
@@ -54,8 +55,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 @dataclass(frozen=True)
 class Source:
     """Where a corpus comes from: ``kind`` is ``flores`` (a directory with ``dev/``,
-    ``devtest/``), ``txt`` (a directory of ``<code>.txt``), ``table`` (TSV/CSV), ``jsonl`` or
-    ``plugin`` (a registered loader); ``name`` is the canonical name recorded in signatures."""
+    ``devtest/``), ``txt`` (a directory of ``<code>.txt``), ``table`` (TSV/CSV), ``jsonl``,
+    ``text`` (one ``.txt`` file of one language) or ``plugin`` (a registered loader); ``name`` is the canonical name recorded in signatures."""
 
     kind: str
     name: str
@@ -79,6 +80,8 @@ class Source:
             corpus = load_txt_dir(self.path, langs=langs, name=self.name)
         elif self.kind == "table":
             corpus = load_table(self.path, langs=langs, name=self.name)
+        elif self.kind == "text":
+            corpus = load_text(self.path, langs=langs, name=self.name)
         else:
             corpus = load_jsonl(self.path, langs=langs, name=self.name, split=self.split or "all")
         if self.shipped:
@@ -149,8 +152,10 @@ def _path(spec: str, split: str | None) -> Source:
         return Source("table", p.stem, None, p)
     if suf in JSONL_SUFFIXES:
         return Source("jsonl", p.stem, None, p)
-    raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv or "
-                      ".jsonl")
+    if suf == ".txt":  # one language, one segment per line (langs=[code] declares which)
+        return Source("text", p.stem, None, p)
+    raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv, "
+                      ".jsonl or a .txt file of one language")
 
 
 def resolve(spec: str | os.PathLike[str] | None = None, *, split: str | None = None) -> Source:
