@@ -237,6 +237,9 @@ def _select_corpus(corpus: object, langs: Sequence[str] | str | None, pivot: str
                            chunk_size=chunk_size)
     if wanted is not None and wants_parity and isinstance(corpus, Corpus) and \
             pivot not in corpus.segments:
+        if not explicit_metrics:  # parity is shown as not available
+            return load_corpus(corpus, langs=wanted[:-1] if added_pivot else wanted,
+                               normalization=normalization)
         raise UsageError(f"pivot language {pivot} is not in corpus {corpus.name!r}; choose "
                          f"another pivot (--pivot), --pivot none, or leave out the parity "
                          f"metric")
