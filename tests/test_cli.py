@@ -287,7 +287,7 @@ ERRORS = [
      ["not aligned", "eng_Latn has 2 segments", "zho_Hans has 3", "zho_Hans.txt line 3"]),
     ("invalid-utf8", _bad_utf8, [], None, ["eng_Latn.txt", "invalid UTF-8 at byte offset 3"]),
     ("missing-corpus", lambda t: t / "missing.tsv", [], None, ["corpus not found"]),
-    ("pivot-not-in-corpus", _no_pivot, ["--langs", "zh,ja"], None,
+    ("pivot-not-in-corpus", _no_pivot, ["--langs", "zh,ja", "--metrics", "parity"], None,
      ["pivot language eng_Latn", "--pivot"]),
     ("unknown-tokenizer", None, [], "no-such-tokenizer", ["unknown tokenizer 'no-such-tokenizer'"]),
     ("missing-rank-file", None, [], "tiktoken:/nonexistent/x.tiktoken?pattern=cl100k_base",

@@ -52,7 +52,12 @@ CHANGES_TEXT = {
     "minimax-text-01": (_nfc, "its tokenizer.json has an NFC normaliser"),
     "mistral-7b-v1": (_prefix_space, "sentencepiece's dummy prefix: '▁' before the first word"),
     "mistral-v3": (_prefix_space, "sentencepiece's dummy prefix: '▁' before the first word"),
+    "llama-2": (_prefix_space, "sentencepiece's dummy prefix: '▁' before the first word"),
+    "baichuan": (_prefix_space, "sentencepiece's dummy prefix: '▁' before the first word"),
 }
+#: Catalogue tokenizers that cannot spell every text: no byte fallback, so a character outside
+#: the vocabulary becomes the UNK token, which stands for no bytes.
+NO_BYTE_FALLBACK = {"xlm-r": "XLM-R's unigram model has no byte pieces (unknown characters are <unk>)"}
 
 NAMES = [e.name for e in C.catalogue()]
 _LOADED: dict[str, Tokenizer] = {}
@@ -111,6 +116,8 @@ def check_table(tok: Tokenizer) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_catalogue_token_bytes_rebuild_the_text(name: str) -> None:
+    if name in NO_BYTE_FALLBACK:
+        pytest.skip(NO_BYTE_FALLBACK[name])
     tok = catalogue_tokenizer(name)
     change, why = CHANGES_TEXT.get(name, (None, ""))
     for text in TEXTS:
@@ -130,7 +137,8 @@ def test_catalogue_vocab_bytes_match_token_bytes(name: str) -> None:
     # Rule spot checks: a byte-level token, a metaspace piece, a single byte.
     ids = tok.encode("Hello world")
     assert tok.token_bytes(ids[-1]) == b" world"
-    assert bytes([0xE4]) in set(tok.vocab_bytes())  # every backend here can spell any byte
+    if name not in NO_BYTE_FALLBACK:  # the others can spell any byte
+        assert bytes([0xE4]) in set(tok.vocab_bytes())
 
 
 def test_catalogue_list_is_covered() -> None:

@@ -111,7 +111,7 @@ def test_udhr_is_nfc_at_source_and_signed_so():
 
 
 def test_streamed_udhr_is_signed_like_the_loaded_one():
-    from tokeff.streaming import open_stream
+    from tokeff.corpora import open_stream
 
     loaded = tokeff.load_corpus("udhr", langs=["en", "vi", "hi"])
     for norm in ("none", "NFC"):

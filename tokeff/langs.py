@@ -102,6 +102,10 @@ _REGION_CODED_AS: dict[tuple[str, str], str] = {("zh", "HK"): "yue", ("zh", "MO"
 
 #: Language subtags that name no language.
 _NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
+#: The one code for text whose language was not declared (``tokeff count``, a ``.txt`` file
+#: without ``langs=``): ISO 639 "undetermined" in the "unknown script" script. It resolves to
+#: itself and has no word segmenter.
+UNDETERMINED = "und_Zyyy"
 
 _HINT = ("Use a FLORES-200 style code such as 'eng_Latn' or 'zho_Hans' (ISO 639-3 + '_' + "
          "ISO 15924 script), a BCP 47 tag such as 'en', 'pt-BR', 'zh-Hant' or 'sr-Latn', or, for "
@@ -155,6 +159,8 @@ def resolve_lang(name: str) -> str:
         raise UsageError(f"a language must be a non-empty code such as 'eng_Latn', not "
                          f"{name!r}. {_HINT}")
     if name in FLORES200_CODES:  # the common case; FLORES-200 codes are fixed points
+        return name
+    if name == UNDETERMINED:  # text of no declared language (e.g. a .txt file measured alone)
         return name
     return _resolve(name.strip())
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import UsageError
 from .langs import resolve_lang
-from .metrics import METRICS, TOTAL_FIELDS, Bootstrap, ratio_arrays
+from .metrics import METRICS, Bootstrap, ratio_arrays, unavailable
 
 __all__ = ["PairedComparison", "paired"]
 
@@ -84,12 +84,12 @@ def _arrays(results, tok: str, lang: str, metric: str) -> tuple[np.ndarray, np.n
         langs = sorted({k[1] for k in counts})
         raise UsageError(f"no per-segment counts for tokenizer {tok!r} on {lang}; the results "
                          f"have tokenizers {have} and languages {langs}")
-    if metric in TOTAL_FIELDS:
-        arr = getattr(c, TOTAL_FIELDS[metric])
-        if arr is None:
-            raise UsageError(f"{metric} is not available for {lang} "
-                             f"({c.na_reasons.get('fertility', 'no words')})")
-        return arr, None
+    m = METRICS.get(metric)
+    missing = unavailable(metric, c) if m is not None else None
+    if m is not None and m.kind == "total" and m.num is not None:
+        if missing is not None:
+            raise UsageError(f"{metric} is not available for {lang} ({missing})")
+        return getattr(c, m.num), None
     pivot = results.meta.get("pivot")
     ref = results.meta.get("reference")
     arrs = ratio_arrays(metric, c, pivot=counts.get((tok, pivot)) if pivot else None,

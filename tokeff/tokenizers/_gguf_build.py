@@ -83,7 +83,8 @@ def spm_model_proto(tokens: Sequence[str], scores: np.ndarray, types: np.ndarray
     trainer = (_field_int(3, 1 if unigram else 2) + _field_int(4, len(tokens))
                + _field_int(35, int(byte_fallback)))
     parts.append(_field_bytes(2, trainer))
-    norm = _field_bytes(1, b"gguf" if precompiled_charsmap else b"identity")
+    # "user_defined": the rule is the charsmap itself (tnorm: user_defined#<its hash>).
+    norm = _field_bytes(1, b"user_defined" if precompiled_charsmap else b"identity")
     if precompiled_charsmap:
         norm += _field_bytes(2, precompiled_charsmap)
     norm += (_field_int(3, int(add_dummy_prefix)) + _field_int(4, int(remove_extra_whitespaces))
