@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._util import dist_version, installed, require, trim_spans
+from ._util import check_installed, dist_version, installed, require, trim_spans
 from .base import Segmenter
 
 EXTRA = "seg-icu"
@@ -45,6 +45,7 @@ class IcuSegmenter(Segmenter):
         if binding is None:
             binding = "icu4py" if installed("icu4py") or not installed("icu") else "pyicu"
         if binding == "icu4py":
+            check_installed("icu4py", what=WHAT, package="icu4py", extra=EXTRA)
             # The ICU version is only known to ICU: this loads ICU's common library (10 ms),
             # not the break iterators and their dictionaries.
             v = require("icu4py._version", what=WHAT, package="icu4py", extra=EXTRA)
