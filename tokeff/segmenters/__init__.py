@@ -41,7 +41,9 @@ is an error: :class:`~tokeff.errors.MissingDependencyError` naming the extra, ra
 (Tibetan, Shan, ...) get fertility "not available" too.
 
 Adding a segmenter: subclass :class:`Segmenter`, implement ``_segment`` (or ``segment_batch``),
-register it with :func:`register_segmenter` (wrapped in
+set ``version``/``settings`` in the constructor from cheap metadata and load any model or
+dictionary in ``_load`` (run once, on first use: a run that asks for no word metric still records
+every segmenter's signature, and must not pay for loading it), register it with :func:`register_segmenter` (wrapped in
 :class:`~tokeff.segmenters.scripts.ScriptRunSegmenter` when it is for scripts without spaces),
 and, to make it a language's default, add it to :data:`DEFAULT_SEGMENTERS`. Third-party packages
 use the entry-point group ``tokeff.segmenters``.
