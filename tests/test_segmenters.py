@@ -9,8 +9,12 @@ is not installed is skipped with the extra to install.
 from __future__ import annotations
 
 import importlib.metadata as md
+import subprocess
 import sys
+import threading
+import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -268,6 +272,146 @@ def test_missing_default_is_not_available_and_asked_for_is_an_error(monkeypatch)
     with pytest.raises(MissingDependencyError, match=r'pip install "tokeff\[seg-ja\]"'):
         tokeff.measure(c, [tok], metrics=["fertility"], bootstrap=0,
                        segmenters={"jpn_Jpan": "sudachi"})
+
+
+# -- lazy loading: signatures without models ----------------------------------------------------
+
+INSTALLED = sorted(n for n in SEGMENTER_INFO if missing_dependency(n) is None)
+#: A text of every script the built-in segmenters serve, so any of them has words to find.
+EVERY_SCRIPT = "我们去北京。東京都に行った。ภาษาไทย ພາສາລາວ ភាសាខ្មែរ မြန်မာ 저는 학교에 갑니다. Hi"
+#: Modules that hold the models and dictionaries (importing them is itself seconds for jieba,
+#: PyThaiNLP, LaoNLP): none is needed to read a signature.
+BACKENDS = ("jieba", "rjieba", "sudachipy", "fugashi", "pythainlp", "laonlp", "khmercut",
+            "kiwipiepy", "icu4py.breakers")
+
+
+@pytest.mark.parametrize("name", INSTALLED)
+def test_signature_is_known_before_loading_and_unchanged_by_it(name: str) -> None:
+    seg = segmenters.SEGMENTERS.create(name)  # a fresh instance, not the shared one
+    before = seg.signature
+    assert not seg.loaded, f"{name}: reading the signature loaded the model"
+    assert seg.words(EVERY_SCRIPT)  # first use loads it
+    assert seg.loaded or name == "unicode-words"
+    assert seg.signature == before
+    assert before == get_segmenter(name).signature  # and the shared instance agrees
+
+
+def test_versions_in_signatures_are_the_loaded_modules_versions() -> None:
+    """Metadata versions (read without importing) are those of the modules that segment."""
+    jieba = pytest.importorskip("jieba")
+    assert get_segmenter("jieba-raw").signature == f"jieba-{jieba.__version__}+hmm"
+    if "icu" in INSTALLED and get_segmenter("icu").inner.binding == "icu4py":
+        from icu4py import icu_version
+
+        assert get_segmenter("icu").signature.startswith(f"icu-{icu_version}+binding=icu4py-")
+
+
+def test_reading_signatures_imports_no_backend() -> None:
+    """In a fresh process: every installed segmenter created and its signature read, and the
+    counting kernel's signatures of the default languages, import no model or dictionary."""
+    code = (
+        "import sys\n"
+        "from tokeff.counting.kernel import segmenter_signatures\n"
+        "from tokeff.segmenters import get_segmenter, resolve_segmenters\n"
+        "from tokeff.langs import DEFAULT_LANGS\n"
+        f"sigs = [get_segmenter(n).signature for n in {INSTALLED!r}]\n"
+        "sigs += segmenter_signatures(resolve_segmenters(list(DEFAULT_LANGS))).values()\n"
+        f"print(','.join(m for m in {BACKENDS!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_get_segmenter_shares_one_instance_per_name() -> None:
+    for name in INSTALLED:
+        assert get_segmenter(name) is get_segmenter(name)
+
+
+class SlowLoad(Segmenter):
+    """Fake segmenter whose load is slow and counted (and fails when told to)."""
+
+    name = "slow-load"
+    version = "1"
+
+    def __init__(self, fail: int = 0) -> None:
+        self.loads = 0
+        self.fail = fail
+
+    def _load(self) -> None:
+        self.loads += 1
+        time.sleep(0.05)  # long enough for every thread to arrive while loading
+        if self.loads <= self.fail:
+            raise OSError("model file unreadable")
+        self.model = str.split
+
+    def _segment(self, text: str) -> list[tuple[int, int]]:
+        out, pos = [], 0
+        for w in self.model(text):
+            pos = text.index(w, pos)
+            out.append((pos, pos + len(w)))
+            pos += len(w)
+        return out
+
+
+def test_load_happens_once_across_threads() -> None:
+    seg = SlowLoad()
+    barrier = threading.Barrier(8)
+
+    def work(i: int) -> list[str]:
+        barrier.wait()
+        return seg.words(f"a b{i} c")
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(work, range(8)))
+    assert seg.loads == 1 and seg.loaded
+    assert got == [["a", f"b{i}", "c"] for i in range(8)]
+
+
+def test_failed_load_raises_and_is_retried() -> None:
+    seg = SlowLoad(fail=1)
+    with pytest.raises(OSError, match="unreadable"):
+        seg.words("a b")
+    assert not seg.loaded and seg.signature == "slow-load-1"
+    assert seg.words("a b") == ["a", "b"] and seg.loads == 2
+
+
+@pytest.fixture
+def load_spy(monkeypatch):
+    """Fresh segmenter instances whose model loads are recorded (by segmenter name)."""
+    from tokeff.segmenters.japanese import SudachiSegmenter
+    from tokeff.segmenters.jieba_seg import JiebaSegmenter
+    from tokeff.segmenters.thai import NewmmSegmenter
+
+    for name in ("jieba", "sudachi", "newmm"):
+        need(name)
+    loaded: list[str] = []
+    for cls in (JiebaSegmenter, SudachiSegmenter, NewmmSegmenter):
+        def spy(self, _real=cls._load):
+            loaded.append(self.name)
+            _real(self)
+
+        monkeypatch.setattr(cls, "_load", spy)
+    monkeypatch.setattr(segmenters, "_cache", {})  # instances created from now on
+    return loaded
+
+
+CJK_THAI = {"eng_Latn": ["I went to Tokyo."], "zho_Hans": ["我们今天去北京。"],
+            "jpn_Jpan": ["東京都に行った。"], "tha_Thai": ["ฉันชอบกินข้าวผัด"]}
+
+
+def test_tokens_only_measure_loads_no_segmenter_model(load_spy, char_tokenizer) -> None:
+    c = tokeff.Corpus.from_dict("t", CJK_THAI)
+    res = tokeff.measure(c, [char_tokenizer], metrics=["tokens"], bootstrap=0)
+    assert load_spy == []
+    # The segmenters are still recorded, exactly as a word metric would record them.
+    assert res.meta["segmenters"]["zho_Hans"] == get_segmenter("jieba").signature
+    assert res.meta["segmenters"]["tha_Thai"] == get_segmenter("newmm").signature
+    assert load_spy == []
+    words = tokeff.measure(c, [char_tokenizer], metrics=["tokens", "fertility"], bootstrap=0)
+    assert sorted(load_spy) == ["jieba", "newmm", "sudachi"]  # the spy sees loads when they happen
+    assert words.meta["segmenters"] == res.meta["segmenters"]
 
 
 # -- segmentation once per language, shared by every tokenizer ------------------------------------

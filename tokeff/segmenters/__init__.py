@@ -41,7 +41,9 @@ is an error: :class:`~tokeff.errors.MissingDependencyError` naming the extra, ra
 (Tibetan, Shan, ...) get fertility "not available" too.
 
 Adding a segmenter: subclass :class:`Segmenter`, implement ``_segment`` (or ``segment_batch``),
-register it with :func:`register_segmenter` (wrapped in
+set ``version``/``settings`` in the constructor from cheap metadata and load any model or
+dictionary in ``_load`` (run once, on first use: a run that asks for no word metric still records
+every segmenter's signature, and must not pay for loading it), register it with :func:`register_segmenter` (wrapped in
 :class:`~tokeff.segmenters.scripts.ScriptRunSegmenter` when it is for scripts without spaces),
 and, to make it a language's default, add it to :data:`DEFAULT_SEGMENTERS`. Third-party packages
 use the entry-point group ``tokeff.segmenters``.
@@ -244,16 +246,21 @@ _name_locks: dict[str, threading.Lock] = {}
 
 
 def get_segmenter(name: str) -> Segmenter:
-    """A (shared) segmenter instance by registered name.
+    """The segmenter registered under ``name``: one instance per name per process, shared by
+    every language, block and thread that uses it.
 
-    Raises :class:`~tokeff.errors.MissingDependencyError` (naming the extra) when the segmenter
-    needs a package that is not installed.
+    Creating it is cheap: built-in segmenters read their signature from package metadata and
+    load their model or dictionary on the first text they segment (so recording the signature
+    of a language's segmenter, as a tokens-only run does, loads nothing). Raises
+    :class:`~tokeff.errors.MissingDependencyError` (naming the extra) when the segmenter needs a
+    package that is not installed.
 
-    >>> get_segmenter("unicode-words").name
-    'unicode-words'
+    >>> seg = get_segmenter("unicode-words")
+    >>> seg.signature, seg is get_segmenter("unicode-words")
+    ('unicode-words-1', True)
     """
-    # One lock per name: languages prepared in parallel share an instance (zho_Hans and
-    # zho_Hant both use jieba) but do not wait for each other's different dictionaries to load.
+    # One lock per name: a segmenter is created once even when languages are prepared in
+    # parallel (zho_Hans and zho_Hant both use jieba); segmenters of other names do not wait.
     with _cache_lock:
         lock = _name_locks.setdefault(name, threading.Lock())
     with lock:

@@ -24,6 +24,14 @@ def require(module: str, *, what: str, package: str, extra: str | None):
         raise err from e
 
 
+def check_installed(module: str, *, what: str, package: str, extra: str | None) -> None:
+    """Raise :class:`MissingDependencyError` naming the extra when ``module`` is not installed,
+    without importing it: a segmenter reports a missing package when it is created, and imports
+    the package only when it loads its model (see :meth:`Segmenter.ensure_loaded`)."""
+    if not installed(module):
+        raise MissingDependencyError(what, package, extra)
+
+
 def installed(module: str) -> bool:
     """True when ``module`` can be imported (checked without importing it)."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,13 +19,48 @@ class WordArrays:
     ends: np.ndarray
 
 
+# Guards the creation of each instance's load lock (instances of subclasses that do not call
+# ``Segmenter.__init__`` get theirs on first use).
+_LOCK_FOR_LOCKS = threading.Lock()
+
+
 class Segmenter:
     """Base class: subclasses set ``name``/``version``/``settings`` and implement ``_segment``
-    (one text -> list of (char_start, char_end)) or override :meth:`segment_batch`."""
+    (one text -> list of (char_start, char_end)) or override :meth:`segment_batch`.
+
+    A segmenter with a model or dictionary to load sets ``version``/``settings`` in its
+    constructor from cheap metadata (package versions) and loads the heavy part in
+    :meth:`_load`, which runs once, on first use: counting records the signature of every
+    language's segmenter even when no word metric is asked for, and must not pay for loading
+    them. An override of :meth:`segment_batch` calls :meth:`ensure_loaded` first.
+    """
 
     name: str = "segmenter"
     version: str = ""
     settings: str = ""
+    _loaded: bool = False
+
+    @property
+    def loaded(self) -> bool:
+        """True once :meth:`_load` has run (the model or dictionary is in memory)."""
+        return self._loaded
+
+    def ensure_loaded(self) -> None:
+        """Load the heavy part once; safe to call from several threads at a time (counting
+        segments languages in worker threads, and two languages may share an instance)."""
+        if self._loaded:
+            return
+        lock = self.__dict__.get("_load_lock")
+        if lock is None:
+            with _LOCK_FOR_LOCKS:
+                lock = self.__dict__.setdefault("_load_lock", threading.Lock())
+        with lock:
+            if not self._loaded:
+                self._load()  # raises (and is retried on next use) when loading fails
+                self._loaded = True
+
+    def _load(self) -> None:
+        """Load what segmenting needs and the signature does not (model, dictionary)."""
 
     @property
     def signature(self) -> str:
@@ -38,6 +74,7 @@ class Segmenter:
     def segment_batch(self, texts: Sequence[str]) -> WordArrays:
         from ..tokenizers.base import char_to_byte_offsets
 
+        self.ensure_loaded()
         spans = [self._segment(t) for t in texts]
         counts = np.fromiter(map(len, spans), dtype=np.int64, count=len(spans))
         flat = np.array([s for sp in spans for s in sp], dtype=np.int64).reshape(-1, 2)

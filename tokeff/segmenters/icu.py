@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._util import dist_version, installed, require, trim_spans
+from ._util import check_installed, dist_version, installed, require, trim_spans
 from .base import Segmenter
 
 EXTRA = "seg-icu"
+WHAT = "the 'icu' word segmenter"
 
 
 def _utf16_to_cp(text: str) -> Callable[[int], int]:
@@ -44,17 +45,28 @@ class IcuSegmenter(Segmenter):
         if binding is None:
             binding = "icu4py" if installed("icu4py") or not installed("icu") else "pyicu"
         if binding == "icu4py":
-            require("icu4py", what="the 'icu' word segmenter", package="icu4py", extra=EXTRA)
-            from icu4py._version import icu_version
-            from icu4py.breakers import WordBreaker
-
-            self.version = icu_version
+            check_installed("icu4py", what=WHAT, package="icu4py", extra=EXTRA)
+            # The ICU version is only known to ICU: this loads ICU's common library (10 ms),
+            # not the break iterators and their dictionaries.
+            v = require("icu4py._version", what=WHAT, package="icu4py", extra=EXTRA)
+            self.version = v.icu_version
             self.settings = f"binding=icu4py-{dist_version('icu4py')}"
-            self._boundaries = lambda text: [e for _, e in WordBreaker(text, "und").segments()]
         elif binding == "pyicu":
-            icu = require("icu", what="the 'icu' word segmenter", package="PyICU", extra=EXTRA)
+            icu = require("icu", what=WHAT, package="PyICU", extra=EXTRA)
             self.version = icu.ICU_VERSION
             self.settings = f"binding=pyicu-{icu.VERSION}"
+        else:
+            raise ValueError(f"binding must be 'icu4py' or 'pyicu', not {binding!r}")
+        self.binding = binding
+
+    def _load(self) -> None:
+        if self.binding == "icu4py":
+            from icu4py.breakers import WordBreaker
+
+            self._boundaries = lambda text: [e for _, e in WordBreaker(text, "und").segments()]
+        else:
+            import icu
+
             bi = icu.BreakIterator.createWordInstance(icu.Locale.getRoot())
 
             def boundaries(text: str) -> list[int]:
@@ -62,13 +74,11 @@ class IcuSegmenter(Segmenter):
                 return list(bi)
 
             self._boundaries = boundaries
-        else:
-            raise ValueError(f"binding must be 'icu4py' or 'pyicu', not {binding!r}")
-        self.binding = binding
 
     def _segment(self, text: str) -> list[tuple[int, int]]:
         if not text:
             return []
+        self.ensure_loaded()
         to_cp = _utf16_to_cp(text)
         spans = []
         prev = 0

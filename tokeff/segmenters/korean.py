@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._util import dist_version, merge_overlapping, require, spans_to_arrays
+from ._util import check_installed, dist_version, merge_overlapping, require, spans_to_arrays
 from .base import Segmenter, WordArrays
 
 EXTRA = "seg-kiwi"
+WHAT = "the 'kiwi' word segmenter"
 
 
 class KiwiSegmenter(Segmenter):
     """Kiwi morphemes (overlapping morphemes merged), default model and options.
 
     Texts go to Kiwi as one batch (one worker thread): Kiwi's per-call overhead makes one call per
-    text several times slower.
+    text several times slower. The model (seconds to load) is loaded on first use.
 
     >>> KiwiSegmenter().words("연구진은 밝혔다")  # doctest: +SKIP
     ['연구진', '은', '밝혔', '다']
@@ -29,13 +30,18 @@ class KiwiSegmenter(Segmenter):
     name = "kiwi"
 
     def __init__(self):
-        kiwipiepy = require("kiwipiepy", what="the 'kiwi' word segmenter", package="kiwipiepy",
-                            extra=EXTRA)
+        check_installed("kiwipiepy", what=WHAT, package="kiwipiepy", extra=EXTRA)
+        # Kiwi() would fail on the model only when loading; say what is missing now.
+        check_installed("kiwipiepy_model", what=WHAT, package="kiwipiepy_model", extra=EXTRA)
         self.version = dist_version("kiwipiepy")
         self.settings = f"model={dist_version('kiwipiepy_model')},unit=morpheme"
+
+    def _load(self) -> None:
+        kiwipiepy = require("kiwipiepy", what=WHAT, package="kiwipiepy", extra=EXTRA)
         self._kiwi = kiwipiepy.Kiwi(num_workers=1)
 
     def segment_batch(self, texts: Sequence[str]) -> WordArrays:
+        self.ensure_loaded()
         texts = list(texts)
         spans: list[list[tuple[int, int]]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and not t.isspace()]

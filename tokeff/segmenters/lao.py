@@ -4,14 +4,16 @@ algorithm over a Lao dictionary that ships in the wheel). An alternative to the 
 
 from __future__ import annotations
 
-from ._util import align_pieces, dist_version, require
+from ._util import align_pieces, check_installed, dist_version, require
 from .base import Segmenter
 
 EXTRA = "seg-laonlp"
+WHAT = "the 'laonlp' word segmenter"
 
 
 class LaonlpSegmenter(Segmenter):
-    """LaoNLP ``word_tokenize`` (safe mode on, as LaoNLP defaults).
+    """LaoNLP ``word_tokenize`` (safe mode on, as LaoNLP defaults), imported on first use
+    (importing LaoNLP takes about a second).
 
     LaoNLP may drop characters it does not know (e.g. ``/``); words are aligned back to the text,
     so spans stay exact.
@@ -23,14 +25,18 @@ class LaonlpSegmenter(Segmenter):
     name = "laonlp"
 
     def __init__(self):
-        require("laonlp", what="the 'laonlp' word segmenter", package="laonlp", extra=EXTRA)
-        from laonlp.tokenize import word_tokenize
-
+        check_installed("laonlp", what=WHAT, package="laonlp", extra=EXTRA)
         self.version = dist_version("laonlp")
         self.settings = f"pythainlp-{dist_version('pythainlp')}"
+
+    def _load(self) -> None:
+        require("laonlp", what=WHAT, package="laonlp", extra=EXTRA)
+        from laonlp.tokenize import word_tokenize
+
         self._tokenize = word_tokenize
 
     def _segment(self, text: str) -> list[tuple[int, int]]:
         if not text:
             return []
+        self.ensure_loaded()
         return align_pieces(text, self._tokenize(text))

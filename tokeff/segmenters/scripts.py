@@ -77,6 +77,17 @@ class ScriptRunSegmenter(Segmenter):
         self._scx = regex.compile("[" + "".join(rf"\p{{scx={s}}}" for s in self.scripts) + "]")
         self._lock = threading.Lock()  # backends (Sudachi, MeCab) are not safe across threads
 
+    # The wrapper itself loads nothing: its signature is the inner segmenter's (read without
+    # loading it), and the inner segmenter loads its model on its first batch.
+    @property
+    def loaded(self) -> bool:
+        """True once the inner segmenter has loaded its model or dictionary."""
+        return self.inner.loaded
+
+    def ensure_loaded(self) -> None:
+        """Load the inner segmenter's model now (it is otherwise loaded on first use)."""
+        self.inner.ensure_loaded()
+
     def _classify(self, ch: str) -> int:
         cat = unicodedata.category(ch)
         if ch in _WS:

@@ -46,6 +46,7 @@ class UnicodeWordSegmenter(Segmenter):
     version = "1"
 
     def segment_batch(self, texts: Sequence[str]) -> WordArrays:
+        self.ensure_loaded()  # nothing to load; marks the segmenter as used
         texts = list(texts)
         n_texts = len(texts)
         joined = "".join(texts)
