@@ -131,7 +131,7 @@ class TestFloresDir:
                                               monkeypatch: pytest.MonkeyPatch) -> None:
         # The same FLORES copy was signed corpus:flores200 or corpus:flores:flores200 depending
         # on how it was named; now by name, by path or through a link it is flores200.
-        from tokeff.streaming import open_stream
+        from tokeff.corpora import open_stream
 
         monkeypatch.setenv("TOKEFF_FLORES200", str(flores))
         (tmp_path / "link").symlink_to(flores)
@@ -691,7 +691,7 @@ class TestOneLanguageOnce:
         assert c["cmn"] == ["a"]
 
     def test_streamed_loaders(self, tmp_path: Path, flores: Path) -> None:
-        from tokeff.streaming import open_flores_dir, open_jsonl, open_txt_dir
+        from tokeff.corpora.stream import open_flores_dir, open_jsonl, open_txt_dir
 
         for stem in ("eng_Latn", "cmn_Hans", "zho_Hans"):
             write(tmp_path / "d" / f"{stem}.txt", "x\n")

@@ -40,9 +40,8 @@ from ._common import (
 )
 
 __all__ = ["DEFAULT_CLI_METRICS", "EXIT_INTERRUPTED", "EXIT_NOT_COMPARABLE", "EXIT_OK",
-           "EXIT_TERMINATED", "EXIT_REGRESSION",
-           "EXIT_USAGE", "FORMATS", "build_parser", "main", "selection_kwargs",
-           "write_output"]
+           "EXIT_REGRESSION", "EXIT_TERMINATED", "EXIT_USAGE", "FORMATS", "build_parser", "main",
+           "selection_kwargs", "write_output"]
 
 #: One module per command group, in ``--help`` order; each has ``add_command(subparsers,
 #: add_selection)`` returning ``(name, handler)`` or ``{name: handler}``, where ``handler(args) -> exit code``.

@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..langs import resolve_lang
 from ..metrics import METRICS
 
-_THRESHOLD_RE = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:@\s*([\w\-*]+))?\s*=\s*([-+]?[0-9.eE+\-]+|[-+]?inf|nan)\s*(%?)\s*$", re.I)
+_THRESHOLD_RE = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:@\s*([\w\-*]+))?\s*=\s*([-+]?[0-9.eE+\-]+|[-+]?inf|nan)\s*(%?)\s*$", re.IGNORECASE)
 DIRECTIONS = ("increase", "decrease")
 
 
