@@ -23,7 +23,6 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-import _fixtures as fx
 import pytest
 
 import tokeff
@@ -303,7 +302,7 @@ def case_14_added_non_special_tokens(tmp: Path) -> None:
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True,
-                         text=True).stdout
+                         text=True, check=False).stdout  # (ps exits 1 when there are none)
     return [int(x) for x in out.split()]
 
 
@@ -373,3 +372,141 @@ def test_hole(case: Callable[[Path], None], tmp_path: Path,
               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     case(tmp_path)
+
+
+# -- the error reference page, rendered from real calls --------------------------------------
+
+ERRORS_PAGE = REPO / "docs" / "reference" / "errors.md"
+
+PAGE_HEAD = """# Errors and exit codes
+
+Every `tokeff` command ends with one of these exit codes. Results go to stdout; errors go to
+stderr as one line starting `tokeff:` that says what happened, where (file, line, column or
+value) and how to fix it. From Python, the same checks raise the exceptions of `tokeff.errors`
+(`CorpusError`, `TokenizerError`, `UsageError`, `NotComparableError`), all subclasses of
+`TokeffError`; the library never prints or exits.
+
+The example messages below are produced by the code: `tests/test_holes.py` runs each command
+and fails when this page differs (`TOKEFF_UPDATE_DOCS=1 python -m pytest tests/test_holes.py`
+rewrites it).
+"""
+
+CODES = [
+    (cli.EXIT_OK, "success: the results are on stdout (or in `--output FILE`)"),
+    (cli.EXIT_REGRESSION, "`tokeff check`: a gated metric moved past its threshold"),
+    (cli.EXIT_USAGE, ("usage or input error: a bad option or value, an unknown language or "
+                     "tokenizer, an invalid corpus or tokenizer file")),
+    (cli.EXIT_NOT_COMPARABLE, ("not comparable: the corpus or settings differ from the "
+                              "baseline's (the differing signature fields are named)")),
+    (cli.EXIT_INTERRUPTED, "interrupted (Ctrl-C, SIGINT); no output file is half-written"),
+    (cli.EXIT_TERMINATED, ("terminated (SIGTERM): worker processes are stopped first; no output "
+                          "file is half-written")),
+]
+
+#: (family, what to fix, files to write (name -> bytes), command) for the examples by family.
+FAMILIES: list[tuple[str, dict[str, bytes], list[str]]] = [
+    ("Corpus files: an unterminated CSV quote",
+     {"c.csv": b'eng_Latn,fra_Latn\nHello,"Bonjour\nBye,Salut\n'}, ["--corpus", "c.csv"]),
+    ("Corpus files: CSV quoting in a TSV file",
+     {"c.tsv": b'eng_Latn\tfra_Latn\n"He said ""hi"""\tx\n'}, ["--corpus", "c.tsv"]),
+    ("Corpus files: CR-only line endings",
+     {"mac/eng_Latn.txt": b"one\rtwo\rthree\r", "mac/fra_Latn.txt": b"un\ndeux\ntrois\n"},
+     ["--corpus", "mac"]),
+    ("Corpus files: misaligned languages",
+     {"mis/eng_Latn.txt": b"one\ntwo\nthree\n", "mis/fra_Latn.txt": b"un\ndeux\n"},
+     ["--corpus", "mis"]),
+    ("Corpus files: a key given twice in a JSONL object",
+     {"c.jsonl": '{"en": "FIRST", "zh": "你好", "en": "Hello"}\n'.encode()},
+     ["--corpus", "c.jsonl"]),
+    ("Corpus files: a file name that is not a language",
+     {"names/eng_Latn.txt": b"a\n", "names/zho_Hnas.txt": b"b\n"}, ["--corpus", "names"]),
+    ("Corpus files: a FLORES split that is a file",
+     {"fl/dev": b"", "fl/devtest/eng_Latn.devtest": b"x\n"},
+     ["--corpus", "fl", "--split", "dev"]),
+    ("Tokenizer files: a tiktoken rank given twice",
+     {"dup.tiktoken": b"\n".join(_rank_lines() + [base64.b64encode(b"ab") + b" 97"]) + b"\n"},
+     ["--tokenizers", "tiktoken:dup.tiktoken?pattern=cl100k_base"]),
+    ("Tokenizer files: JSON that is not a tokenizer",
+     {"config.json": b'{"name": "not a tokenizer", "version": 3}'},
+     ["--tokenizers", "hf:config.json"]),
+    ("Options: alpha of the Rényi efficiency", {}, ["--alpha", "-1"]),
+    ("Options: too many bootstrap resamples", {}, ["--bootstrap", "1000000000"]),
+    ("Options: workers", {}, ["--workers", "0", "--executor", "processes"]),
+]
+
+
+def _interrupting(exc: type[BaseException]) -> Callable:
+    def handler(args):
+        if exc is cli.Terminated:  # a real SIGTERM, caught by main()'s handler
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        raise exc()
+    return handler
+
+
+def render_errors_page(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The page, from real calls in ``tmp`` (relative paths keep the messages stable)."""
+    monkeypatch.chdir(tmp)
+    (tmp / "g.tsv").write_text("eng_Latn\tzho_Hans\nHello, how are you today?\t你好，你今天好吗？\n"
+                               "The weather is nice.\t天气很好。\n", encoding="utf-8")
+    (tmp / "g2.tsv").write_text((tmp / "g.tsv").read_text("utf-8").replace("nice", "bad"),
+                                encoding="utf-8")
+    check = ["check", "--baseline", "base.json", "--no-config", "-q"]
+    ok = run_cli("baseline", "--tokenizer", "o200k_base", "--corpus", "g.tsv", "--output",
+                 "base.json")
+    examples = {cli.EXIT_OK: (("tokeff baseline --tokenizer o200k_base --corpus g.tsv --output "
+                              "base.json"), ok[2].strip().splitlines()[-1])}
+    for args in ([*check, "--tokenizer", "cl100k_base"],
+                 [*check, "--tokenizer", "o200k_base", "--corpus", "g2.tsv"],
+                 ["compare", "--corpus", "g.tsv", "--langs", "en,zh", "--segmenter", "zh"]):
+        code, _, err = run_cli(*args)
+        examples[code] = (_shown(args), err.strip().splitlines()[0])
+    for code, exc in ((cli.EXIT_INTERRUPTED, KeyboardInterrupt),
+                      (cli.EXIT_TERMINATED, cli.Terminated)):
+        # (main() rebuilds COMMANDS from the command modules on every call)
+        monkeypatch.setattr(cli.compare, "cmd_compare", _interrupting(exc))
+        got, _, err = run_cli(*COMPARE)
+        assert got == code
+        examples[code] = ("tokeff compare ..." + (" (Ctrl-C)" if code == 130 else
+                                                  " (kill -TERM)"), err.strip())
+    assert set(examples) == {code for code, _ in CODES}
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp)
+    lines = [PAGE_HEAD, "## Exit codes", "", "| code | meaning | example (stderr) |",
+             "|---:|---|---|"]
+    for code, meaning in CODES:
+        cmd, msg = examples[code]
+        lines.append(f"| {code} | {meaning} | `{cmd}` → `{_cell(msg)}` |")
+    lines += ["", "## Error messages by family", "",
+              ("Each example is the stderr line of `tokeff compare` (exit code 2) on the input "
+              "shown."), ""]
+    for family, files, args in FAMILIES:
+        for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(data)
+        full = ["compare", *args, *(() if "--tokenizers" in args else
+                                    ("--tokenizers", "cl100k_base")), "-q"]
+        code, _, err = run_cli(*full)
+        assert code == cli.EXIT_USAGE, (family, err)
+        lines += [f"### {family}", "", "```console", f"$ {_shown(full)}", err.strip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _shown(args: list[str]) -> str:
+    return "tokeff " + " ".join(a if a and " " not in a and "?" not in a else f"'{a}'"
+                                for a in map(str, args))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
+
+
+def test_error_reference_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = render_errors_page(tmp_path, monkeypatch)
+    if os.environ.get("TOKEFF_UPDATE_DOCS"):
+        ERRORS_PAGE.write_text(page, encoding="utf-8")
+        return
+    assert ERRORS_PAGE.is_file(), "run TOKEFF_UPDATE_DOCS=1 python -m pytest tests/test_holes.py"
+    assert ERRORS_PAGE.read_text(encoding="utf-8") == page, (
+        "docs/reference/errors.md is stale: rerun with TOKEFF_UPDATE_DOCS=1 python -m pytest "
+        "tests/test_holes.py")
