@@ -302,7 +302,7 @@ ERRORS = [
     ("split-on-a-file", None, ["--split", "dev"], None, ["--split does not apply"]),
     ("bad-format", None, ["--format", "xml"], None, ["invalid choice: 'xml'"]),
     ("bad-normalization", None, ["--normalization", "NFD"], None, ["invalid choice: 'NFD'"]),
-    ("bad-bootstrap", None, ["--bootstrap", "-1"], None, ["bootstrap must be >= 0"]),
+    ("bad-bootstrap", None, ["--bootstrap", "-1"], None, ["bootstrap (--bootstrap) must be between 0 and 100,000", "not -1"]),
     ("bad-ci", None, ["--ci", "95"], None, ["ci must be between 0 and 1"]),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -28,6 +29,10 @@ from .segmenters import resolve_segmenters
 from .tokenizers import Tokenizer, default_tokenizer_names, get_tokenizer
 
 AGGREGATIONS = ("totals", "document")
+#: The most bootstrap resamples measure() accepts. Each resample keeps one float64 sum per
+#: tokenizer x language x ratio metric and costs a pass over the segments, so 10^9 resamples
+#: asked for ~60 GB; CI ends stop moving long before 100,000 (1,000-10,000 is usual).
+MAX_BOOTSTRAP = 100_000
 #: ``langs="default"``: a spread of major languages when the corpus has more than these.
 DEFAULT_LANG_SELECTION = "default"
 
@@ -80,6 +85,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     >>> row.ci_low < row.value < row.ci_high, row.n_segments
     (True, 31)
     """
+    check_run_options(alpha=alpha, bootstrap=bootstrap, workers=workers)
     # In-memory data (mappings, DataFrames, datasets), "-" or a .txt file, single strings.
     spread = langs == DEFAULT_LANG_SELECTION
     corpus, tokenizers, langs, metrics = normalize_measure_args(
@@ -98,8 +104,6 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         raise UsageError(f"split_end must be a string, not {type(split_end).__name__}")
     if not 0 < ci < 1:
         raise UsageError(f"ci must be between 0 and 1 (e.g. 0.95), not {ci}")
-    if bootstrap < 0:
-        raise UsageError(f"bootstrap must be >= 0 resamples, not {bootstrap}")
     explicit_metrics = (metrics is not None and len(metrics) > 0) if require_pivot is None \
         else require_pivot
     metric_list = list(metrics) if metrics else list(DEFAULT_METRICS)
@@ -180,6 +184,39 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                   corpus=corp if isinstance(corp, Corpus) and aggregation == "totals" else None)
     attach(res, tokenizers=all_toks)  # warnings next to the numbers (meta["warnings"])
     return res
+
+
+def check_run_options(*, alpha: object = 2.5, bootstrap: object = 0,
+                      workers: object = None) -> None:
+    """Refuse values of the numeric options that would give a number meaning nothing or
+    exhaust the machine, before any corpus is read: ``alpha`` (Rényi efficiency; finite and
+    >= 0, 1 being Shannon), ``bootstrap`` (0 to :data:`MAX_BOOTSTRAP` resamples) and
+    ``workers`` (None for the default, else >= 1). The CLI's ``--alpha``, ``--bootstrap`` and
+    ``--workers`` reach here, so both get the same errors.
+
+    >>> check_run_options(alpha=-1)
+    Traceback (most recent call last):
+    ...
+    tokeff.errors.UsageError: alpha (--alpha) must be a finite number >= 0 (Rényi efficiency is undefined for negative alpha; 1 is Shannon), not -1
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise UsageError(f"alpha (--alpha) must be a number, not {alpha!r}")
+    if not math.isfinite(alpha) or alpha < 0:
+        raise UsageError(f"alpha (--alpha) must be a finite number >= 0 (Rényi efficiency is "
+                         f"undefined for negative alpha; 1 is Shannon), not {alpha!r}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)):
+        raise UsageError(f"bootstrap (--bootstrap) must be a whole number of resamples, "
+                         f"not {bootstrap!r}")
+    if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise UsageError(
+            f"bootstrap (--bootstrap) must be between 0 and {MAX_BOOTSTRAP:,} resamples, not "
+            f"{bootstrap:,}: each resample keeps a sum per tokenizer, language and metric in "
+            f"memory and costs a pass over the segments, and confidence intervals stop moving "
+            f"long before {MAX_BOOTSTRAP:,} (1,000-10,000 is usual; 0 turns them off)")
+    if workers is not None and (isinstance(workers, bool) or
+                                not isinstance(workers, (int, np.integer)) or workers < 1):
+        raise UsageError(f"workers (--workers) must be a whole number >= 1 (or left out for "
+                         f"the default: the CPUs available, at most 8), not {workers!r}")
 
 
 def _document(corp: Corpus, lang: str, separator: str, split_end: str) -> str:

@@ -45,10 +45,24 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n")
 
 
+def check_line_endings(path: str | os.PathLike[str], bare_cr: int, lf: int) -> None:
+    """Refuse a file whose lines end in a lone carriage return (classic Mac OS), which a reader
+    splitting on line feeds would take for one long segment: more lone CRs (not part of a CR LF)
+    than LFs. A CR inside a segment of an LF file stays text."""
+    if bare_cr > lf:
+        raise CorpusError(
+            f"{path}: the file uses CR line endings (classic Mac OS): {bare_cr} carriage "
+            f"returns and {lf} line feeds, so it would be read as {lf + 1} segment(s) instead "
+            f"of one per line. Convert it to LF line endings (e.g. tr '\\r' '\\n' < old "
+            f"> new, or dos2unix -c mac).")
+
+
 def read_lines(path: Path) -> list[str]:
     """Segments of a one-segment-per-line file (only ``\\n`` separates lines; a final newline
-    ends the last line; empty lines are empty segments)."""
+    ends the last line; empty lines are empty segments). A file with CR-only line endings is
+    an error (:func:`check_line_endings`)."""
     text = read_text(path)
+    check_line_endings(path, text.count("\r"), text.count("\n"))
     if text == "":
         return []
     if text.endswith("\n"):
@@ -110,9 +124,7 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
     origins: dict[str, list[str]] = {}
     available: set[str] = set()
     for part in parts:
-        d = root / part
-        if not d.is_dir():
-            raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        d = flores_part(root, part)
         part_segs: dict[str, list[str]] = {}
         part_origins: dict[str, list[str]] = {}
         seen = SourceLanguages(str(d), "file")  # [lang] each language once
@@ -141,6 +153,18 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
                    f"files named like {parts[0]}/eng_Latn.{parts[0]}")
 
 
+def flores_part(root: Path, part: str) -> Path:
+    """The directory of one split of a FLORES-style directory (``root/dev``), or an error
+    saying what is there instead."""
+    d = root / part
+    if d.is_dir():
+        return d
+    if d.exists():
+        raise CorpusError(f"{root} is not a FLORES-style directory: {d} is a file, expected a "
+                          f"directory of {part} files (such as {part}/eng_Latn.{part})")
+    raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+
+
 def load_txt_dir(path: str | Path, *, langs: Sequence[str] | None = None,
                  name: str | None = None) -> Corpus:
     """A directory of ``<code>.txt`` files, one segment per line, aligned by line number."""
@@ -162,22 +186,27 @@ def load_txt_dir(path: str | Path, *, langs: Sequence[str] | None = None,
 
 def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
                name: str | None = None) -> Corpus:
-    """A TSV or CSV file with a header row of language codes (an ``id`` column is ignored)."""
+    """A TSV or CSV file with a header row of language codes (an ``id`` column is ignored).
+
+    TSV has no quoting: every character between tabs is text, quotes included (a sentence that
+    is a quotation keeps its quotes). A file written with CSV quoting under a .tsv name (a
+    quoted header, or a quoted field with doubled quotes ``""`` inside) is an error naming the
+    line and column, since its quotes would otherwise be measured as text. CSV follows RFC 4180
+    strictly: a quote opened and never closed is an error naming the line where it opened.
+    """
     path = Path(path)
     text = read_text(path)
     delim = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     if delim == "\t":
         # TSV has no quoting: a line is a row and a tab separates fields. (The csv module
         # would fail on a carriage return inside a field and caps the size of a field.)
+        check_line_endings(path, text.count("\r"), text.count("\n"))
         body = text.removesuffix("\n")
         rows = [line.split("\t") for line in body.split("\n")] if body else []
+        starts = list(range(1, len(rows) + 1))
+        _no_csv_quoting(path, rows)
     else:
-        reader = csv.reader(io.StringIO(text), delimiter=delim)
-        try:
-            rows = list(reader)
-        except csv.Error as e:
-            raise CorpusError(f"{path}, line {reader.line_num}: not valid CSV ({e}); quote "
-                              f"fields that hold commas, quotes or line breaks") from None
+        rows, starts = _read_csv(path, text, delim)
     if not rows:
         raise CorpusError(f"{path} is empty: expected a header row of language codes")
     header = rows[0]
@@ -194,17 +223,73 @@ def load_table(path: str | Path, *, langs: Sequence[str] | None = None,
     wanted = _resolve_wanted(langs)
     segs = {c: [] for _, c in cols if _want(c, wanted)}
     origins = {c: [] for c in segs}
-    for lineno, row in enumerate(rows[1:], 2):
+    for k, row in enumerate(rows[1:], 1):
+        lineno = starts[k]
         if len(row) != len(header):
+            end = (starts[k + 1] if k + 1 < len(rows) else text.count("\n") + 1) - 1
+            spans = f" (the row runs to line {end}: a quoted field holds a line break; an " \
+                    f"unterminated quote?)" if end > lineno else ""
             raise CorpusError(f"{path}, line {lineno}: {len(row)} fields, but the header has "
-                              f"{len(header)} (a stray {'tab' if delim == chr(9) else 'comma'} "
-                              f"or a missing field?)")
+                              f"{len(header)}{spans} (a stray "
+                              f"{'tab' if delim == chr(9) else 'comma'} or a missing field?)")
         for i, c in cols:
             if c in segs:
                 segs[c].append(row[i])
                 origins[c].append(f"{path.name} line {lineno}")
     return _finish(name or path.stem, segs, origins, langs, "all", str(path),
                    [c for _, c in cols], "a header row of language codes such as eng_Latn")
+
+
+def _read_csv(path: Path, text: str, delim: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of a CSV text and the line each starts on. Strict: a closing quote followed by
+    text, or a quote never closed, is an error (lenient parsing would silently glue the rest
+    of the file into one field)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delim, strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    end = 0  # the line the previous row ended on
+    try:
+        for row in reader:
+            rows.append(row)
+            starts.append(end + 1)
+            end = reader.line_num
+    except csv.Error as e:
+        start = end + 1
+        if "unexpected end of data" in str(e):
+            raise CorpusError(
+                f"{path}, line {start}: unterminated quote: a quoted field opened in the row "
+                f"starting on this line is never closed (it runs to the end of the file, line "
+                f"{reader.line_num}). Close the quote, or double a quote that is text "
+                f"(\"\")") from None
+        raise CorpusError(
+            f"{path}, line {reader.line_num}: not valid CSV ({e}"
+            + (f"; the row starts on line {start}" if reader.line_num > start else "")
+            + "); a field that holds commas, quotes or line breaks must be quoted whole, with "
+              "quotes inside doubled (\"\")") from None
+    return rows, starts
+
+
+def _no_csv_quoting(path: Path, rows: list[list[str]]) -> None:
+    """Refuse CSV quoting in a TSV file (see :func:`load_table`)."""
+    for i, h in enumerate(rows[0] if rows else []):
+        if len(h) >= 2 and h[0] == h[-1] == '"':
+            raise CorpusError(
+                f"{path}, line 1, column {i + 1}: the header field {h} is in double quotes, "
+                f"but TSV has no quoting (the quotes of every field would be measured as "
+                f"text). Save the file as .csv to keep CSV quoting, or write it without "
+                f"quotes.")
+    for lineno, row in enumerate(rows[1:], 2):
+        for i, f in enumerate(row):
+            if len(f) >= 2 and f[0] == f[-1] == '"' and (f == '""' or '""' in f[1:-1]):
+                raise CorpusError(
+                    f"{path}, line {lineno}, column {i + 1}: the field {_clip(f)} looks "
+                    f"CSV-quoted (in double quotes, with quotes inside doubled), but TSV has no "
+                    f"quoting, so the quotes would be measured as text. Save the file as .csv "
+                    f"to keep CSV quoting, or write the text without it.")
+
+
+def _clip(s: str, n: int = 40) -> str:
+    return s if len(s) <= n else s[:n] + "..."
 
 
 def parse_jsonl_line(path: str | os.PathLike[str], lineno: int, line: str) -> dict | None:

@@ -15,6 +15,7 @@ a registered name (``udhr``, ``flores200``, third-party entry points), with an o
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -137,12 +138,15 @@ def _flores(d: Path, split: str | None, name: str) -> Source:
 def _path(spec: str, split: str | None) -> Source:
     p = Path(spec)
     if p.is_dir():
-        if (p / "dev").is_dir() or (p / "devtest").is_dir():
+        # (a `dev` that is a file is named as such by the FLORES loader, not taken for a
+        # directory of .txt files without languages)
+        if (p / "dev").exists() or (p / "devtest").exists():
             return _flores(p, split, flores_name(p))
         if split is not None:
             raise UsageError(f"--split applies to FLORES-style directories; {p} is not one")
         return Source("txt", p.resolve().name, None, p)
     if not p.exists():
+        _symlink_trouble(p)
         raise CorpusError(f"corpus not found: {spec} is neither a file, a directory nor a named "
                           f"corpus ({', '.join(CORPORA.names())})")
     if split is not None:
@@ -156,6 +160,33 @@ def _path(spec: str, split: str | None) -> Source:
         return Source("text", p.stem, None, p)
     raise CorpusError(f"{p}: unknown corpus format {suf!r}; expected a directory, .tsv, .csv, "
                       ".jsonl or a .txt file of one language")
+
+
+def _symlink_trouble(p: Path) -> None:
+    """Name a symbolic link loop or a dangling link, which look like a missing path."""
+    try:
+        os.stat(p)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise CorpusError(f"corpus {p}: symbolic link loop (following the links from {p} "
+                              f"never reaches a file: {_link_chain(p)}); fix or remove the "
+                              f"link") from None
+    if p.is_symlink():
+        raise CorpusError(f"corpus {p} is a symbolic link to {os.readlink(p)}, which does not "
+                          f"exist; fix or remove the link")
+
+
+def _link_chain(p: Path, limit: int = 6) -> str:
+    chain = [str(p)]
+    cur = p
+    for _ in range(limit):
+        if not cur.is_symlink():
+            break
+        cur = cur.parent / os.readlink(cur)
+        chain.append(str(cur))
+        if chain.count(str(cur)) > 1:
+            break
+    return " -> ".join(chain)
 
 
 def resolve(spec: str | os.PathLike[str] | None = None, *, split: str | None = None) -> Source:

@@ -35,7 +35,14 @@ import numpy as np
 from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
 from ..tokenizers.base import NORMALIZATIONS
-from .loaders import FLORES_SPLITS, _code_from_stem, flores_name, parse_jsonl_line
+from .loaders import (
+    FLORES_SPLITS,
+    _code_from_stem,
+    check_line_endings,
+    flores_name,
+    flores_part,
+    parse_jsonl_line,
+)
 from .model import ContentHasher, Corpus, SourceLanguages, segment_bytes
 
 __all__ = [
@@ -167,19 +174,23 @@ def _open(path: Path):
 
 
 def _count_lines(path: Path) -> int:
-    """Segments in a file, by the rules of ``read_lines`` (bytes only)."""
+    """Segments in a file, by the rules of ``read_lines`` (bytes only; CR-only line endings
+    are refused as there)."""
     with _open(path) as f:
         size = os.fstat(f.fileno()).st_size
         base = len(codecs.BOM_UTF8) if f.read(3) == codecs.BOM_UTF8 else 0
         f.seek(base)
-        n = 0
+        n = cr = crlf = 0
         last = b""
         while True:
             block = f.read(_READ)
             if not block:
                 break
             n += block.count(b"\n")
+            cr += block.count(b"\r")
+            crlf += block.count(b"\r\n") + (last == b"\r" and block[:1] == b"\n")
             last = block[-1:]
+    check_line_endings(path, cr - crlf, n)
     if size <= base:
         return 0
     return n + (last != b"\n")
@@ -476,9 +487,7 @@ def open_flores_dir(path: str | os.PathLike, *, split: str = "dev+devtest",
     wanted = None if langs is None else {resolve_lang(x) for x in langs}
     files: dict[str, list[Path]] = {}
     for part in parts:
-        d = root / part
-        if not d.is_dir():
-            raise CorpusError(f"{root} is not a FLORES-style directory: {d} is missing")
+        d = flores_part(root, part)
         seen = SourceLanguages(str(d), "file")  # [lang] each language once
         for f in sorted(d.glob(f"*.{part}")):
             code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))

@@ -26,7 +26,7 @@ from .._version import __version__
 from ..corpora import Corpus, load_corpus
 from ..errors import TokeffError, TokenizerError, UsageError
 from ..langs import DEFAULT_LANGS, resolve_lang
-from ..measurement import measure
+from ..measurement import check_run_options, measure
 from ..metrics import DEFAULT_METRICS, METRICS
 from ..results import Results, Row, Signature
 from ..tokenizers import Tokenizer, get_tokenizer
@@ -367,6 +367,7 @@ def create_baseline(tokenizer: Tokenizer | str, corpus: Corpus | str | None = No
     >>> base = create_baseline("hf:tokenizer.json", "corpus.tsv")  # doctest: +SKIP
     >>> base.save("baseline.json")  # doctest: +SKIP
     """
+    check_run_options(alpha=alpha, bootstrap=bootstrap, workers=workers)  # before any loading
     spec = tokenizer if isinstance(tokenizer, str) else None
     tok = get_tokenizer(tokenizer)
     if isinstance(corpus, Corpus):

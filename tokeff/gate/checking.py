@@ -14,7 +14,7 @@ from .._version import __version__
 from ..corpora import CORPORA, Corpus, load_corpus
 from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
-from ..measurement import measure
+from ..measurement import check_run_options, measure
 from ..results import Results
 from ..tokenizers import Tokenizer, get_tokenizer
 from .baseline import Baseline, _as_baseline, _text_hashes, _tok_info
@@ -124,6 +124,7 @@ def check(baseline: Baseline | str | os.PathLike | Mapping, tokenizer: Tokenizer
     >>> report = check("baseline.json", "hf:tokenizer.json")  # doctest: +SKIP
     >>> assert report.passed, report.to_markdown()  # doctest: +SKIP
     """
+    check_run_options(workers=workers)  # before the baseline and tokenizer are loaded
     base = _as_baseline(baseline)
     rules = _coerce_thresholds(thresholds)
     _validate_thresholds(rules, base)

@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..langs import resolve_lang
 from ..metrics import METRICS
 
-_THRESHOLD_RE = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:@\s*([\w\-*]+))?\s*=\s*([0-9.eE+]+)\s*(%?)\s*$")
+_THRESHOLD_RE = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:@\s*([\w\-*]+))?\s*=\s*([-+]?[0-9.eE+\-]+|[-+]?inf|nan)\s*(%?)\s*$", re.IGNORECASE)
 DIRECTIONS = ("increase", "decrease")
 
 
@@ -77,9 +77,13 @@ class Threshold:
         else:
             value = float(limit)
         if not math.isfinite(value) or value < 0:
-            raise UsageError(f"threshold {metric} ({source}): the limit must be a finite number "
-                             f">= 0, not {limit!r} (the direction comes from max-increase / "
-                             f"max-decrease)")
+            # Name the flag or the config key the user wrote, so they can find it.
+            where = (f"--max-{direction} {metric}" if source == "flag" else
+                     f"{source}: max-{direction}.{metric}")
+            raise UsageError(f"threshold {where}{'@' + lang if lang else ''}={limit}: the limit "
+                             f"must be a finite number >= 0 (a fraction or a percentage such "
+                             f"as 1%), not {limit!r}; the direction comes from max-increase / "
+                             f"max-decrease, so a negative limit is never needed")
         code = None if lang in (None, "", "*", "all") else resolve_lang(lang)
         return cls(metric, direction, value, relative, code, source)
 
