@@ -176,6 +176,102 @@ def section_bootstrap(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _wall(x: dict[str, Any]) -> str:
+    w = x["wall"]
+    return f"{f2(w['median'])} ({f2(w['min'])})"
+
+
+def _rss(x: dict[str, Any]) -> str:
+    return f"{x['rss_mb']['median']:.0f}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def section_process(r: dict[str, Any]) -> list[str]:
+    g, d = r["goals"], r["default"]
+    out = [(f"Interleaved, {r['rounds']} measured round(s) after {r['warmup']} unmeasured "
+            f"warm-up round(s); each number is the median over the rounds (the minimum in "
+            f"brackets); ratios are taken within a round, then their median is quoted. "
+            f"Time ratio = floor time / tokeff time (above 1: tokeff faster); memory ratio = "
+            f"tokeff peak RSS / floor peak RSS (above 1: tokeff uses more)."), "",
+           (f"**Default `{d['command']}`**: UDHR, {len(d['langs'])} languages x "
+            f"{len(d['tokenizers'])} tokenizers ({', '.join(d['tokenizers'])}), default metrics "
+            f"and bootstrap, against `{d['floor']}` (the same tokenizers from the same files "
+            f"with the plain libraries, printing the same token totals). Cold = a new, empty "
+            f"count cache each round, with the parsed-vocabulary cache {d['vocab_cache']}; "
+            f"warm = the same command again on the cache the cold run wrote."), ""]
+    if not d["verified"]:
+        out += ["The floor's token totals differ from tokeff's, so no ratio is reported: "
+                + "; ".join(d["mismatches"]), ""]
+    out += ["| run | wall s | peak RSS MiB | floor s / tokeff s | tokeff / floor memory |",
+            "|---|---:|---:|---:|---:|"]
+    fl = d["runs"]["floor"]
+    out.append(f"| floor script | {_wall(fl)} | {_rss(fl)} | | |")
+    for k, label in (("cold", "tokeff, cold count cache"), ("warm", "tokeff, warm count cache")):
+        x = d["runs"][f"tokeff_{k}"]
+        q = d.get("ratios", {}).get(k)
+        cells = ([f"**{f2(q['raw_over_tokeff_time']['median'])}**",
+                  f"**{f2(q['tokeff_over_raw_memory']['median'])}**"] if q else ["", ""])
+        out.append(f"| {label} | {_wall(x)} | {_rss(x)} | " + " | ".join(cells) + " |")
+    if d.get("ratios"):
+        c = d["ratios"]["cold"]
+        w = d["runs"]["tokeff_warm"]
+        slower = 1 / c["raw_over_tokeff_time"]["median"]
+        warm_mb = w["rss_mb"]["median"] * 2**20 / 1e6
+        out += ["", (f"Goals (issue 13): cold within {g['default_cold_time']}x of the floor in "
+                     f"time: {_met(slower <= g['default_cold_time'])} (tokeff takes "
+                     f"{f2(slower)}x the floor's time); in memory: "
+                     f"{_met(c['tokeff_over_raw_memory']['median'] <= g['default_cold_memory'])}"
+                     f"; warm under {g['warm_seconds']:.0f} s: "
+                     f"{_met(w['wall']['median'] < g['warm_seconds'])}, under "
+                     f"{g['warm_mb']:.0f} MB: {_met(warm_mb < g['warm_mb'])} "
+                     f"({warm_mb:.0f} MB).")]
+    f = r["flores"]
+    out += [""]
+    if not f["available"]:
+        out += [f"**FLORES-200 job**: not measured: {f['reason']}."]
+    else:
+        out += [(f"**FLORES-200 {f['split']}**, {len(f['langs'])} languages x "
+                 f"{f['segments_per_lang']:,} segments = "
+                 f"{len(f['langs']) * f['segments_per_lang']:,} segments, one tokenizer per "
+                 f"job, cold count cache (parsed-vocabulary cache warm). Raw = "
+                 f"`floor_flores.py`, one call per segment (loop) or one batch call per "
+                 f"language (batch); the ratio is against the faster of the two. tokeff "
+                 f"tokens-only = `compare --metrics tokens --bootstrap 0`; default = `compare` "
+                 f"with the CLI's default metrics and bootstrap (the raw script still counts "
+                 f"tokens only)."), "",
+                ("| tokenizer | run | wall s | peak RSS MiB | raw s / tokeff s | tokeff / raw "
+                 "memory |"), "|---|---|---:|---:|---:|---:|"]
+        for name, j in f["jobs"].items():
+            for k, label in (("raw_loop", "raw, loop"), ("raw_batch", "raw, batch"),
+                             ("tokeff_tokens", "tokeff, tokens only"),
+                             ("tokeff_default", "tokeff, default metrics")):
+                x = j["runs"][k]
+                q = j.get("ratios", {}).get(k)
+                fast = " (faster raw)" if k == j["fastest_raw"] else ""
+                cells = ([f"**{f2(q['raw_over_tokeff_time']['median'])}**",
+                          f2(q["tokeff_over_raw_memory"]["median"])] if q else ["", ""])
+                out.append(f"| {name} | {label}{fast} | {_wall(x)} | {_rss(x)} | "
+                           + " | ".join(cells) + " |")
+            if not j["verified"]:
+                out += ["", f"{name}: raw totals differ from tokeff's, no ratio: "
+                        + "; ".join(j["mismatches"])]
+        ok = [q["raw_over_tokeff_time"]["median"] >= g["flores_raw_over_tokeff"]
+              for j in f["jobs"].values() for q in j.get("ratios", {}).values()]
+        out += ["", (f"Goal (issue 13): raw/tokeff at least {g['flores_raw_over_tokeff']} in "
+                     f"every FLORES row: {_met(bool(ok) and all(ok))} ({sum(ok)} of {len(ok)} "
+                     f"rows).")]
+    loads = [x["loadavg"][0] for x in r.get("rounds_log", [])]
+    if loads:
+        out += ["", (f"1-minute load average after each round: {min(loads):.1f} to "
+                     f"{max(loads):.1f} (the machine has {r['machine']['cores']} cores).")]
+    out += ["", (f"Whole benchmark: {r['total_seconds'] / 60:.1f} min. Machine: "
+                 f"{machine_line(r['machine'])}. Versions: {versions(r['machine'])}.")]
+    return out
+
+
 TEMPLATE = """# Benchmarks
 
 Reproducible measurements of tokeff's performance. Each `bench_*.py` script writes a JSON
@@ -188,6 +284,7 @@ Reproduce (FLORES-200 in `../shared/corpora/flores200` or `$TOKEFF_FLORES200`):
 
 ```sh
 pip install -e ".[test]"
+python benchmarks/bench_process.py --rounds 5   # whole process, interleaved (~10 min)
 python benchmarks/bench_throughput.py --repeat 5
 python benchmarks/bench_peers.py --repeat 3      # creates one virtual environment per peer
 python benchmarks/bench_cache.py --repeat 3
@@ -199,6 +296,16 @@ python benchmarks/make_readme.py
 The machine these numbers come from was shared with other jobs: the load average next to
 each table says how busy it was. On a busy machine, wall-clock times move from run to run and
 parallel speed-ups shrink, which is why ratios are taken between runs made back to back.
+
+## Whole process
+
+What a user waits for: from starting the command to the printed table (interpreter start,
+imports, tokenizer loading, corpus reading, counting, bootstrap, printing), each command a
+separate process whose peak memory is its own `ru_maxrss`, measured against a script that does
+the same work with the plain libraries and prints the same token totals (checked: a ratio is
+only given where the totals are equal). The sections after this one exclude loading.
+
+{process}
 
 ## Throughput against the raw backend calls
 
@@ -242,7 +349,7 @@ per-segment count arrays.
 
 def main() -> None:
     parts = {}
-    for name, fn in (("throughput", section_throughput), ("peers", section_peers),
+    for name, fn in (("process", section_process), ("throughput", section_throughput), ("peers", section_peers),
                      ("cache", section_cache), ("memory", section_memory),
                      ("bootstrap", section_bootstrap)):
         r = load(name)
