@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .._progress import ProgressBar
-from ..diagnostics import Diagnostic, attach, text_lines
+from ..diagnostics import Diagnostic, text_lines
 from ..display import WARN_MARK
 from ..errors import UsageError
 from ..measurement import measure
@@ -83,7 +83,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         res = measure(progress=progress, **kw)
     finally:
         progress.close()
-    warnings = attach(res, res.corpus)
+    # measure() has derived the warnings once and kept them with the results.
+    warnings = [Diagnostic.from_record(r) for r in res.meta.get("warnings") or ()]
     text, shown = render(res, fmt, warnings)
     write_output(text, args.output)
     to_file = bool(args.output) and args.output != "-"
