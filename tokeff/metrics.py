@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .counting.counts import Counts
+from .resample import resampled_sums
 
 
 @dataclass(frozen=True)
@@ -154,23 +155,12 @@ class Bootstrap:
     def resampled_sums(self, columns: np.ndarray) -> np.ndarray:
         """Sums of every column (n_segments x k) under each resample: (n_resamples x k).
 
-        Resample weights (how often each segment is drawn) are built per chunk of resamples
-        and multiplied with all columns at once.
+        Resample ``r`` is the ``r``-th block of ``n_segments`` draws of
+        ``numpy.random.default_rng(seed).integers(0, n_segments)``; how often each segment is
+        drawn weights its row. Integer columns are summed exactly (:mod:`tokeff.resample`);
+        ``chunk`` never changes a result.
         """
-        n, k = columns.shape
-        rng = np.random.default_rng(self.seed)
-        out = np.empty((self.n_resamples, k), dtype=np.float64)
-        cols = columns.astype(np.float64, copy=False)
-        # Bound the weight matrix (chunk x n) to ~2M cells whatever the corpus size; the
-        # generator draws element by element, so the chunking does not change the resamples.
-        chunk = max(1, min(self.chunk, 2_000_000 // max(n, 1)))
-        for start in range(0, self.n_resamples, chunk):
-            b = min(chunk, self.n_resamples - start)
-            idx = rng.integers(0, n, size=(b, n))
-            flat = (np.arange(b)[:, None] * n + idx).reshape(-1)
-            w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
-            out[start:start + b] = w @ cols
-        return out
+        return resampled_sums(columns, self.n_resamples, self.seed, self.chunk)
 
     def interval(self, num_sums: np.ndarray, den_sums: np.ndarray) -> tuple[float, float] | None:
         ok = den_sums != 0
