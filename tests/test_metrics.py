@@ -395,6 +395,71 @@ def test_small_products_equal_one_product():
         assert np.array_equal(one, w.astype(np.float64) @ prep.cols)
 
 
+# -- the delta method (very large corpora) ---------------------------------------------------
+
+def _synthetic_pair(rng, n):
+    """Per-segment (tokens, characters) with lengths and token rates varying by segment."""
+    chars = rng.integers(20, 400, n)
+    rate = rng.gamma(20.0, 0.25 / 20.0, n)  # tokens per character around 0.25
+    return rng.poisson(chars * rate), chars
+
+
+def test_delta_interval_agrees_with_bootstrap():
+    rng = np.random.default_rng(11)
+    for n in (5_000, 40_000):
+        tokens, chars = _synthetic_pair(rng, n)
+        boot = Bootstrap(n_resamples=2000, seed=1)
+        sums = boot.resampled_sums(np.stack([tokens, chars], axis=1))
+        blo, bhi = boot.interval(sums[:, 0], sums[:, 1])
+        dlo, dhi = boot.delta_interval(tokens, chars)
+        width = bhi - blo
+        assert 0.9 < (dhi - dlo) / width < 1.1, n
+        assert abs(dlo - blo) < 0.1 * width and abs(dhi - bhi) < 0.1 * width, n
+
+
+def test_delta_interval_coverage():
+    """95% intervals of a ratio of sums cover the population ratio about 95% of the time."""
+    rng = np.random.default_rng(12)
+    # Population: chars uniform on [20, 400), tokens Poisson(chars * rate), E[rate] = 0.25:
+    # the ratio of expected totals is 0.25.
+    hits = 0
+    trials = 400
+    for _ in range(trials):
+        tokens, chars = _synthetic_pair(rng, 2000)
+        lo, hi = Bootstrap().delta_interval(tokens, chars)
+        hits += lo <= 0.25 <= hi
+    assert 0.92 <= hits / trials <= 0.98
+
+
+def test_delta_interval_paired_and_degenerate():
+    a = np.array([3, 5, 7])
+    assert Bootstrap().delta_interval(2 * a, a) == (2.0, 2.0)  # paired: no spread at all
+    assert Bootstrap().delta_interval(a, np.zeros(3, int)) is None
+
+
+def test_analytic_only_above_threshold_and_recorded(monkeypatch):
+    from tokeff import metrics
+
+    boot = Bootstrap()
+    assert metrics.ANALYTIC_FROM == 1_000_000
+    assert boot.settings(2009) == boot.settings() == "1000/seed0/95"  # FLORES-sized: resampled
+    assert boot.settings(999_999) == "1000/seed0/95"
+    assert boot.settings(1_000_000) == "delta/95"
+    assert Bootstrap(n_resamples=0).settings(5_000_000) == "none"
+    c = corpus({"eng_Latn": [f"word{i} x y" for i in range(40)],
+                "fra_Latn": [f"mot{i} a b c d" * (1 + i % 3) for i in range(40)]})
+    resampled = tokeff.measure(c, [WordTok()], bootstrap=300, seed=5)
+    monkeypatch.setattr(metrics, "ANALYTIC_FROM", 40)
+    res = tokeff.measure(c, [WordTok()], bootstrap=300, seed=5)
+    row = res.get("word4", "fra_Latn", "parity")
+    assert row.signature.boot == "delta/95"
+    assert res.meta["bootstrap"]["method"] == "delta"
+    assert row.ci_low <= row.value <= row.ci_high
+    before = resampled.get("word4", "fra_Latn", "parity")
+    assert before.signature.boot == "300/seed5/95" and "method" not in resampled.meta["bootstrap"]
+    assert row.value == before.value
+
+
 # -- invariance properties -------------------------------------------------------------------
 
 segments = st.lists(
