@@ -13,7 +13,9 @@ FLORES-200 dev+devtest with 21 languages x 2 tokenizers and the default metrics 
 Every run is a fresh process (peak memory is per process), with the default BLAS threads and
 with ``OPENBLAS_NUM_THREADS=1``; the runs are interleaved (previous, tokeff, previous, ... in
 each trial), times are medians over the trials, the speed-up is the median of the per-trial
-ratios. A digest of every result shows the sums are bit-identical.
+ratios. A digest of every result shows the sums are bit-identical. The delta method (used
+from a million segments on) is timed on the same columns, with its largest distance to the
+bootstrap's interval endpoints, as a share of the bootstrap interval's width.
 
     python benchmarks/bench_bootstrap.py --repeat 3
 """
@@ -53,7 +55,7 @@ def previous(columns, n_resamples, seed, chunk=64):
 which, n, k, resamples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 from tokeff.metrics import Bootstrap
 boot = Bootstrap(n_resamples=resamples, seed=0)
-cols = np.random.default_rng(42).integers(0, 60, size=(n, k)).astype(np.int64)
+cols = np.random.default_rng(42).integers(0, 60, size=(n, k))  # int64, no temporary copy
 run = boot.resampled_sums if which == "tokeff" else (lambda c: previous(c, resamples, 0))
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -64,9 +66,15 @@ sums = run(cols)
 ivs = [boot.interval(sums[:, i], sums[:, i + 1]) for i in range(0, k - 1, 2)]
 wall, cpu_s = time.perf_counter() - t0, cpu() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": wall, "cpu_seconds": cpu_s, "extra_mb": peak - base,
-                  "digest": hashlib.sha256(sums.tobytes()).hexdigest()[:16],
-                  "first_interval": ivs[0]}))
+res = {"seconds": wall, "cpu_seconds": cpu_s, "extra_mb": peak - base,
+       "digest": hashlib.sha256(sums.tobytes()).hexdigest()[:16], "first_interval": ivs[0]}
+if which == "tokeff":  # the delta method on the same pairs, as used from 1M segments on
+    t0 = time.perf_counter()
+    delta = Bootstrap(analytic_from=0).intervals(cols, [(i, i + 1) for i in range(0, k - 1, 2)])
+    res["delta_seconds"] = time.perf_counter() - t0
+    res["delta_vs_bootstrap"] = max(max(abs(d[0] - b[0]), abs(d[1] - b[1])) / (b[1] - b[0])
+                                    for d, b in zip(delta, ivs))
+print(json.dumps(res))
 """
 
 IMPLS = ("previous", "tokeff")
@@ -120,6 +128,8 @@ def main() -> None:
             row["speedup"] = statistics.median(p["seconds"] / q["seconds"]
                                                for p, q in zip(prev, new))
             out[case]["configs"][label] = row
+            out[case]["delta_seconds"] = statistics.median(r["delta_seconds"] for r in new)
+            out[case]["delta_vs_bootstrap"] = max(r["delta_vs_bootstrap"] for r in new)
         out[case]["digests"] = sorted(case_digests)
         identical = identical and len(case_digests) == 1
     path = C.write_result("bootstrap", {"machine": mach, "resamples": args.resamples,
