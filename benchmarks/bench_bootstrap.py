@@ -1,14 +1,21 @@
-"""The paired bootstrap: 1000 resamples over 400,000 aligned segments.
+"""The paired bootstrap: tokeff's resampled sums against the previous implementation.
 
-``tokeff.metrics.Bootstrap`` draws the resampled segment indices once per chunk of resamples
-and applies them to every column at once (one matrix product per chunk), so every tokenizer x
-language x ratio metric gets its interval from the same resamples. Columns here: 24 integer
-count arrays (what ``measure`` gathers for 2 tokenizers x 2 languages: tokens, characters,
-bytes, words, continued words, UNK characters, byte-fallback tokens), 12 ratios.
+``tokeff.metrics.Bootstrap.resampled_sums`` gives, for 1000 resamples of the aligned segments,
+the sum of every count column; every tokenizer x language x ratio metric gets its interval
+from the same resamples. The previous implementation (kept below, verbatim) built float64
+weight matrices per chunk of resamples and multiplied them with all columns through BLAS.
 
-Each configuration runs in a fresh process (peak memory is per process): the default BLAS
-threading, and ``OPENBLAS_NUM_THREADS=1`` (the matrix product is small and short; on a busy
-2-core machine OpenBLAS's thread hand-offs can cost more than the product itself).
+Cases: 400,000 segments x 24 integer count columns (2 tokenizers x 2 languages: tokens,
+characters, bytes, words, continued words, UNK characters, byte-fallback tokens; 12 ratios);
+32,000 x 80, where OpenBLAS's default threads busy-waited; and what ``measure`` bootstraps on
+FLORES-200 dev+devtest with 21 languages x 2 tokenizers and the default metrics (2009 x 231).
+
+Every run is a fresh process (peak memory is per process), with the default BLAS threads and
+with ``OPENBLAS_NUM_THREADS=1``; the runs are interleaved (previous, tokeff, previous, ... in
+each trial), times are medians over the trials, the speed-up is the median of the per-trial
+ratios. A digest of every result shows the sums are bit-identical. The delta method (used
+from a million segments on) is timed on the same columns, with its largest distance to the
+bootstrap's interval endpoints, as a share of the bootstrap interval's width.
 
     python benchmarks/bench_bootstrap.py --repeat 3
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -27,62 +35,106 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
 
 CHILD = r"""
-import json, resource, sys, time
+import hashlib, json, resource, sys, time
 import numpy as np
+
+def previous(columns, n_resamples, seed, chunk=64):
+    n, k = columns.shape
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_resamples, k), dtype=np.float64)
+    cols = columns.astype(np.float64, copy=False)
+    chunk = max(1, min(chunk, 2_000_000 // max(n, 1)))
+    for start in range(0, n_resamples, chunk):
+        b = min(chunk, n_resamples - start)
+        idx = rng.integers(0, n, size=(b, n))
+        flat = (np.arange(b)[:, None] * n + idx).reshape(-1)
+        w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
+        out[start:start + b] = w @ cols
+    return out
+
+which, n, k, resamples = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 from tokeff.metrics import Bootstrap
-n, k, reps, resamples = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rng = np.random.default_rng(42)
-cols = rng.integers(0, 60, size=(n, k)).astype(np.int64)  # per-segment counts
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 boot = Bootstrap(n_resamples=resamples, seed=0)
-best = None
-for _ in range(reps):
-    t0 = time.perf_counter()
-    sums = boot.resampled_sums(cols)
-    ivs = [boot.interval(sums[:, i], sums[:, i + 1]) for i in range(0, k - 1, 2)]
-    dt = time.perf_counter() - t0
-    best = dt if best is None else min(best, dt)
+cols = np.random.default_rng(42).integers(0, 60, size=(n, k))  # int64, no temporary copy
+run = boot.resampled_sums if which == "tokeff" else (lambda c: previous(c, resamples, 0))
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+c0, t0 = cpu(), time.perf_counter()
+sums = run(cols)
+ivs = [boot.interval(sums[:, i], sums[:, i + 1]) for i in range(0, k - 1, 2)]
+wall, cpu_s = time.perf_counter() - t0, cpu() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": best, "rss_before_mb": base, "peak_rss_mb": peak,
-                  "first_interval": ivs[0]}))
+res = {"seconds": wall, "cpu_seconds": cpu_s, "extra_mb": peak - base,
+       "digest": hashlib.sha256(sums.tobytes()).hexdigest()[:16], "first_interval": ivs[0]}
+if which == "tokeff":  # the delta method on the same pairs, as used from 1M segments on
+    t0 = time.perf_counter()
+    delta = Bootstrap(analytic_from=0).intervals(cols, [(i, i + 1) for i in range(0, k - 1, 2)])
+    res["delta_seconds"] = time.perf_counter() - t0
+    res["delta_vs_bootstrap"] = max(max(abs(d[0] - b[0]), abs(d[1] - b[1])) / (b[1] - b[0])
+                                    for d, b in zip(delta, ivs))
+print(json.dumps(res))
 """
+
+IMPLS = ("previous", "tokeff")
+BLAS = (("default BLAS threads", {}), ("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"}))
+
+
+def run_child(which: str, n: int, k: int, resamples: int, env_extra: dict[str, str]) -> dict:
+    env = {k2: v for k2, v in os.environ.items() if k2 != "OPENBLAS_NUM_THREADS"}
+    env.update(env_extra)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(C.REPO), env.get("PYTHONPATH")]))
+    p = subprocess.run([sys.executable, "-c", CHILD, which, str(n), str(k), str(resamples)],
+                       capture_output=True, text=True, env=env, check=False, cwd=C.REPO)
+    if p.returncode != 0:
+        raise SystemExit(p.stderr)
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--segments", type=int, default=400_000)
-    ap.add_argument("--columns", type=int, default=24)
     ap.add_argument("--resamples", type=int, default=1000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="trials (interleaved)")
     args = ap.parse_args()
     mach = C.machine()
-    cases = {"large": (args.segments, args.columns),
-             # What `measure` bootstraps in the throughput benchmark (FLORES-200 dev+devtest,
-             # 21 languages x 2 tokenizers, default metrics): 2009 segments x 231 columns.
-             "flores": (2009, 231)}
+    cases = {"large": (400_000, 24), "busy-wait": (32_000, 80), "flores": (2009, 231)}
+    trials: dict = {c: {b: {i: [] for i in IMPLS} for b, _ in BLAS} for c in cases}
+    for t in range(args.repeat):
+        for case, (n, k) in cases.items():
+            for label, env_extra in BLAS:
+                for impl in IMPLS:
+                    r = run_child(impl, n, k, args.resamples, env_extra)
+                    trials[case][label][impl].append(r)
+                    print(f"trial {t + 1} {case} {label} {impl}: {r['seconds']:.2f}s "
+                          f"(CPU {r['cpu_seconds']:.2f}s)", file=sys.stderr)
     out: dict = {}
+    identical = True
     for case, (n, k) in cases.items():
-        out[case] = {}
-        for label, env_extra in (("default BLAS threads", {}),
-                                 ("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"})):
-            env = {k2: v for k2, v in os.environ.items() if k2 != "OPENBLAS_NUM_THREADS"}
-            env.update(env_extra)
-            p = subprocess.run([sys.executable, "-c", CHILD, str(n), str(k), str(args.repeat),
-                                str(args.resamples)],
-                               capture_output=True, text=True, env=env, check=False)
-            if p.returncode != 0:
-                raise SystemExit(p.stderr)
-            r = json.loads(p.stdout.strip().splitlines()[-1])
-            r["extra_mb"] = r["peak_rss_mb"] - r["rss_before_mb"]
-            r["segments"], r["columns"] = n, k
-            out[case][label] = r
-            print(f"{case} {label}: {r['seconds']:.2f}s, +{r['extra_mb']:.0f} MB",
-                  file=sys.stderr)
-    same = all(len({json.dumps(r["first_interval"]) for r in c.values()}) == 1
-               for c in out.values())
-    path = C.write_result("bootstrap", {"machine": mach, "segments": args.segments,
-                                        "columns": args.columns, "resamples": args.resamples,
-                                        "results": out, "identical_intervals": same})
+        out[case] = {"segments": n, "columns": k, "configs": {}}
+        case_digests = set()
+        for label, _ in BLAS:
+            row: dict = {}
+            for impl in IMPLS:
+                runs = trials[case][label][impl]
+                case_digests |= {r["digest"] for r in runs}
+                row[impl] = {
+                    "seconds": statistics.median(r["seconds"] for r in runs),
+                    "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+                    "extra_mb": statistics.median(r["extra_mb"] for r in runs),
+                    "all_seconds": [r["seconds"] for r in runs],
+                }
+            prev, new = trials[case][label]["previous"], trials[case][label]["tokeff"]
+            row["speedup"] = statistics.median(p["seconds"] / q["seconds"]
+                                               for p, q in zip(prev, new))
+            out[case]["configs"][label] = row
+            out[case]["delta_seconds"] = statistics.median(r["delta_seconds"] for r in new)
+            out[case]["delta_vs_bootstrap"] = max(r["delta_vs_bootstrap"] for r in new)
+        out[case]["digests"] = sorted(case_digests)
+        identical = identical and len(case_digests) == 1
+    path = C.write_result("bootstrap", {"machine": mach, "resamples": args.resamples,
+                                        "trials": args.repeat, "results": out,
+                                        "identical_sums": identical})
     print(f"wrote {path}")
 
 

@@ -293,8 +293,11 @@ def _meta_line(results: Results, grid: _Grid) -> list[str]:
     if grid.has_ci():
         ci = boot.get("ci", 0.95)
         res = boot.get("resamples")
-        bits.append(f"{round(ci * 100, 3):g}% paired bootstrap CI"
-                    + (f" ({res} resamples, seed {boot.get('seed', 0)})" if res else ""))
+        if boot.get("method") == "delta":  # very large corpora (see tokeff.metrics.Bootstrap)
+            bits.append(f"{round(ci * 100, 3):g}% CI by the delta method")
+        else:
+            bits.append(f"{round(ci * 100, 3):g}% paired bootstrap CI"
+                        + (f" ({res} resamples, seed {boot.get('seed', 0)})" if res else ""))
     elif grid.info is not None and grid.info.kind == "ratio":
         bits.append("no confidence intervals (bootstrap off)")
     if meta.get("aggregation") == "document":

@@ -174,6 +174,8 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         "segmenters": {la: counts[(toks[0].name, la)].segmenter for la in corp.langs},
         "tokenizers": {t.name: _tok_meta(t) for t in all_toks},
     }
+    if boot.analytic(len(corp)):  # [boot hook] delta-method intervals on very large corpora
+        meta["bootstrap"]["method"] = "delta"
     if aggregation == "document":
         meta["separator"] = separator
         if split_end:
@@ -349,10 +351,9 @@ def _rows(corp: Corpus | StreamingCorpus, toks: list[Tokenizer], ref_tok: Tokeni
             if arrs is not None:
                 pairs[(t.name, la, m)] = (col(arrs[0]), col(arrs[1]))
     intervals: dict[tuple[str, str, str], tuple[float, float] | None] = {}
-    if pairs:
-        sums = boot.resampled_sums(np.stack(columns, axis=1))
-        for key, (a, b) in pairs.items():
-            intervals[key] = boot.interval(sums[:, a], sums[:, b])
+    if pairs:  # [boot hook] one call: the same resamples (or the delta method) for every pair
+        found = boot.intervals(np.stack(columns, axis=1), list(pairs.values()))
+        intervals = dict(zip(pairs, found))
 
     chash = _short(corp.content_hash())
     rows: list[Row] = []
@@ -364,7 +365,7 @@ def _rows(corp: Corpus | StreamingCorpus, toks: list[Tokenizer], ref_tok: Tokeni
                 vocab=_short(t.content_hash()), backend=f"{t.backend}-{t.backend_version}",
                 tnorm=t.required_normalization, corpus=corp.name, split=corp.split, chash=chash,
                 norm=corp.normalization, seg=c.segmenter or "none", agg=aggregation,
-                boot=boot.settings(), pivot=pivot or "none",
+                boot=boot.settings(n), pivot=pivot or "none",  # [boot hook] scheme by size
                 ref=ref_tok.name if ref_tok else "none", alpha=f"{alpha:g}",
             )
             # Only word-based metrics depend on the segmenter; the others say so.

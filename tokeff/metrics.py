@@ -7,12 +7,14 @@ language. A zero denominator gives "not available" with a reason, never NaN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 from .counting.counts import Counts
+from .resample import resampled_sums
 
 
 @dataclass(frozen=True)
@@ -137,40 +139,60 @@ def renyi_efficiency(freqs: np.ndarray, vocab_size: int, alpha: float = 2.5) -> 
     return Value(renyi_entropy(f, alpha) / float(np.log2(vocab_size)))
 
 
+#: From this many aligned segments on, ratio intervals come from the delta method (the normal
+#: approximation of a ratio of sums) instead of resampling: 1000 resamples of ten million
+#: segments take minutes, and at this size the bootstrap distribution of a ratio of sums is
+#: normal to well within its own resampling noise. The signature records it (``boot:delta/95``);
+#: FLORES-200 (about 2,000 segments) and every corpus under a million segments are resampled.
+ANALYTIC_FROM = 1_000_000
+
+
 @dataclass
 class Bootstrap:
-    """Paired bootstrap over aligned segments: the same resampled indices for every array."""
+    """Paired bootstrap over aligned segments: the same resampled indices for every array.
+
+    From ``analytic_from`` segments on (default :data:`ANALYTIC_FROM`), intervals are the delta
+    method's instead (see :meth:`delta_interval`).
+    """
 
     n_resamples: int = 1000
     seed: int = 0
     level: float = 0.95
     chunk: int = 64
+    analytic_from: int | None = None
 
-    def settings(self) -> str:
+    def analytic(self, n_segments: int) -> bool:
+        """Whether intervals over ``n_segments`` aligned segments come from the delta method."""
+        limit = ANALYTIC_FROM if self.analytic_from is None else self.analytic_from
+        return self.n_resamples > 0 and n_segments >= limit
+
+    def settings(self, n_segments: int | None = None) -> str:
+        """The signature's ``boot`` field: ``1000/seed0/95``, ``delta/95`` or ``none``."""
         if self.n_resamples <= 0:
             return "none"
-        return f"{self.n_resamples}/seed{self.seed}/{round(self.level * 100, 3):g}"
+        level = f"{round(self.level * 100, 3):g}"
+        if n_segments is not None and self.analytic(n_segments):
+            return f"delta/{level}"
+        return f"{self.n_resamples}/seed{self.seed}/{level}"
 
     def resampled_sums(self, columns: np.ndarray) -> np.ndarray:
         """Sums of every column (n_segments x k) under each resample: (n_resamples x k).
 
-        Resample weights (how often each segment is drawn) are built per chunk of resamples
-        and multiplied with all columns at once.
+        Resample ``r`` is the ``r``-th block of ``n_segments`` draws of
+        ``numpy.random.default_rng(seed).integers(0, n_segments)``; how often each segment is
+        drawn weights its row. Integer columns are summed exactly (:mod:`tokeff.resample`);
+        ``chunk`` never changes a result.
         """
-        n, k = columns.shape
-        rng = np.random.default_rng(self.seed)
-        out = np.empty((self.n_resamples, k), dtype=np.float64)
-        cols = columns.astype(np.float64, copy=False)
-        # Bound the weight matrix (chunk x n) to ~2M cells whatever the corpus size; the
-        # generator draws element by element, so the chunking does not change the resamples.
-        chunk = max(1, min(self.chunk, 2_000_000 // max(n, 1)))
-        for start in range(0, self.n_resamples, chunk):
-            b = min(chunk, self.n_resamples - start)
-            idx = rng.integers(0, n, size=(b, n))
-            flat = (np.arange(b)[:, None] * n + idx).reshape(-1)
-            w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
-            out[start:start + b] = w @ cols
-        return out
+        return resampled_sums(columns, self.n_resamples, self.seed, self.chunk)
+
+    def intervals(self, columns: np.ndarray, pairs: Sequence[tuple[int, int]]
+                  ) -> list[tuple[float, float] | None]:
+        """The interval of ``sum(columns[:, a]) / sum(columns[:, b])`` for each ``(a, b)``,
+        all from the same resamples (or all from the delta method, on very large corpora)."""
+        if self.analytic(columns.shape[0]):
+            return [self.delta_interval(columns[:, a], columns[:, b]) for a, b in pairs]
+        sums = self.resampled_sums(columns)
+        return [self.interval(sums[:, a], sums[:, b]) for a, b in pairs]
 
     def interval(self, num_sums: np.ndarray, den_sums: np.ndarray) -> tuple[float, float] | None:
         ok = den_sums != 0
@@ -180,6 +202,28 @@ class Bootstrap:
         a = (1.0 - self.level) / 2.0
         lo, hi = np.quantile(r, [a, 1.0 - a])
         return float(lo), float(hi)
+
+    def delta_interval(self, num: np.ndarray, den: np.ndarray) -> tuple[float, float] | None:
+        """Normal interval for ``R = sum(num) / sum(den)`` by the delta method.
+
+        Linearised, ``R`` moves with ``sum(num - R * den) / sum(den)``; its variance under
+        resampling the ``n`` segments is ``sum((num - R * den)**2) / sum(den)**2`` (the
+        bootstrap's own variance, which it estimates by resampling).
+
+        >>> lo, hi = Bootstrap().delta_interval(np.array([2, 4, 3]), np.array([1, 2, 2]))
+        >>> round(lo, 4), round(hi, 4)
+        (1.5067, 2.0933)
+        """
+        a = np.asarray(num, dtype=np.float64)
+        b = np.asarray(den, dtype=np.float64)
+        total = float(b.sum())
+        if total == 0:
+            return None
+        r = float(a.sum()) / total
+        resid = a - r * b
+        se = float(np.sqrt(np.dot(resid, resid))) / abs(total)
+        z = NormalDist().inv_cdf(0.5 + self.level / 2.0)
+        return r - z * se, r + z * se
 
 
 def unavailable(metric: str, c: Counts) -> str | None:
