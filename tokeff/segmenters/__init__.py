@@ -193,7 +193,7 @@ HAN = ("Hani",)
 JAPANESE = ("Hani", "Hira", "Kana")
 #: Scripts ICU segments with a dictionary (Hangul is space-delimited and not among them).
 ICU_SCRIPTS = ("Thai", "Laoo", "Khmr", "Mymr", "Hani", "Hira", "Kana")
-_ZH = ("zho_Hans", "zho_Hant", "yue_Hant")
+_ZH = ("zho_Hans", "zho_Hant", "yue_Hant", "yue_Hans")
 _SUDACHI = ((("sudachipy",), "sudachipy"), (("sudachidict_core",), "sudachidict-core"))
 
 _builtin("unicode-words", _unicode_words,
@@ -231,6 +231,7 @@ DEFAULT_SEGMENTERS: dict[str, str] = {
     "zho_Hans": "jieba",
     "zho_Hant": "jieba",
     "yue_Hant": "jieba",
+    "yue_Hans": "jieba",  # the UDHR's Cantonese is written in simplified characters
     "jpn_Jpan": "sudachi",
     "tha_Thai": "newmm",
     "lao_Laoo": "icu",
