@@ -135,13 +135,15 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         corp = Corpus(corp.name, {k: [_document(corp, k, separator, split_end)]
                                   for k in corp.langs},
                       split=corp.split, normalization=corp.normalization)
-    toks = [get_tokenizer(t) for t in _as_list(tokenizers, "tokenizers")]
+    # Catalogue tokenizers known from an earlier load are loaded on first use only: a run the
+    # count cache answers loads none of them.
+    toks = [get_tokenizer(t, lazy=True) for t in _as_list(tokenizers, "tokenizers")]
     if not toks:
         raise UsageError("no tokenizer given")
     names = [t.name for t in toks]
     if len(set(names)) != len(names):
         raise UsageError(f"tokenizer names must be distinct: {names}")
-    ref_tok = get_tokenizer(reference) if reference is not None else None
+    ref_tok = get_tokenizer(reference, lazy=True) if reference is not None else None
     all_toks = toks + ([ref_tok] if ref_tok is not None and ref_tok.name not in names else [])
 
     seg_names = resolve_segmenters(corp.langs, segmenters)

@@ -413,7 +413,8 @@ def resolve_cache(cache: Any) -> CountCache | None:
 #: Caches besides the counts that tokeff keeps under the same directory; each can be rebuilt
 #: from its source, so ``tokeff cache clear`` removes them too.
 OTHER_CACHES = {"vocab": "parsed vocabularies (bytes -> id tables)",
-                "hashes": "content hashes of tokenizer files, by file identity"}
+                "hashes": "content hashes of tokenizer files, by file identity",
+                "descriptors": "what identifies each catalogue tokenizer, known without loading"}
 
 
 def other_caches(path: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:

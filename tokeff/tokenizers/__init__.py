@@ -29,6 +29,7 @@ from urllib.parse import unquote
 
 from ..errors import TokenizerError, UsageError
 from ..registry import Registry
+from . import _lazy
 from .base import (
     NORMALIZATIONS,
     SupportsEncodeBatch,
@@ -68,6 +69,19 @@ def register_tokenizer(name: str, factory, *, replace: bool = False) -> None:
     TOKENIZERS.register(name, factory, replace=replace)
 
 
+def _described(name: str) -> Tokenizer | None:
+    """A lazy catalogue tokenizer for ``name`` (a name or alias), when one is described."""
+    from . import catalogue
+
+    try:
+        entry = catalogue.get_entry(name)
+        if TOKENIZERS.factory(name) != entry.load:  # a user's own entry of that name wins
+            return None
+    except (UsageError, KeyError):
+        return None
+    return _lazy.described(entry)
+
+
 def _ensure_catalogue() -> None:
     global _catalogue_loaded
     if not _catalogue_loaded:
@@ -101,8 +115,12 @@ def _split_options(spec: str) -> tuple[str, dict[str, str]]:
     return spec[:m.start()], opts
 
 
-def get_tokenizer(spec: str | object) -> Tokenizer:
+def get_tokenizer(spec: str | object, *, lazy: bool = False) -> Tokenizer:
     """Load a tokenizer from a spec string, or adapt an object that satisfies the protocol.
+
+    ``lazy=True``: a catalogue name whose description is known from an earlier load gives a
+    tokenizer that loads its vocabulary on first use (see :mod:`tokeff.tokenizers._lazy`);
+    ``measure()`` uses it so that a run answered by the count cache loads nothing.
 
     >>> tok = get_tokenizer("cl100k_base")
     >>> tok.encode("hello world")
@@ -126,6 +144,9 @@ def get_tokenizer(spec: str | object) -> Tokenizer:
         tok = _load_backend(kind, target, opts, spec)
     else:
         _ensure_catalogue()
+        lazy_tok = _described(body) if lazy and not opts else None
+        if lazy_tok is not None:
+            return lazy_tok
         if body in TOKENIZERS:
             tok = as_tokenizer(TOKENIZERS.create(body))
         else:

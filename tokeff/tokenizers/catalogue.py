@@ -103,6 +103,7 @@ from ..errors import MissingDependencyError, TokenizerError, UsageError
 from ._hashcache import file_identity
 from ._catalogue_gguf import GGUF_ENTRY_FIELDS
 from ._catalogue_hashes import CONTENT_HASHES
+from ._lazy import remember
 from .base import Tokenizer
 
 __all__ = ["GROUPS", "CatalogueEntry", "catalogue", "get_entry", "select"]
@@ -353,6 +354,7 @@ class CatalogueEntry:
                 f"tokenizer {self.name!r} loaded with vocab_size {tok.vocab_size}, the catalogue "
                 f"says {self.vocab_size} (backend {tok.backend} {tok.backend_version}). A backend "
                 f"version may read {self.file} differently; please report this.")
+        remember(self, tok)  # so that later runs know it without loading it (see _lazy)
         return tok
 
     def describe(self) -> dict[str, object]:
