@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..counting.cache import CountCache, clear_other_caches, other_caches
+from ..counting.cache import OTHER_CACHES, CountCache, clear_other_caches, other_caches
 from ._common import EXIT_OK, write_output
 
 
@@ -42,7 +42,9 @@ def cmd_cache(args) -> int:
             rows[name] = f"{o['files']} file(s), {o['bytes']} bytes: {o['what']}"
     if args.format == "json":
         write_output(json.dumps(result, indent=1), None)
-    else:
-        width = max(map(len, rows))
-        write_output("\n".join(f"{k.ljust(width)}  {v}" for k, v in rows.items()), None)
+    else:  # the counts, then the other caches, each block aligned on its own
+        blocks = [{k: v for k, v in rows.items() if k not in OTHER_CACHES},
+                  {k: v for k, v in rows.items() if k in OTHER_CACHES}]
+        write_output("\n\n".join("\n".join(f"{k.ljust(max(map(len, b)))}  {v}"
+                                           for k, v in b.items()) for b in blocks if b), None)
     return EXIT_OK
