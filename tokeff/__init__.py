@@ -31,10 +31,9 @@ from .textcount import count_text  # issue 15
 from .tokenizers import Tokenizer, get_tokenizer, register_tokenizer
 
 __all__ = [
-    "__version__",
+    "METRICS",
     "Corpus",
     "CorpusError",
-    "METRICS",
     "MissingDependencyError",
     "NotComparableError",
     "Results",
@@ -45,6 +44,7 @@ __all__ = [
     "Tokenizer",
     "TokenizerError",
     "UsageError",
+    "__version__",
     "as_corpus",  # issue 15
     "compare",
     "cost",  # issue 15

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from .._progress import ProgressBar
 from ..cost import cost
 from ..errors import UsageError
-from .._progress import ProgressBar
 from ._common import EXIT_OK, write_output
 
 

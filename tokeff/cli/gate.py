@@ -15,9 +15,9 @@ import sys
 from collections.abc import Callable
 
 from .. import gate
+from .._progress import ProgressBar
 from ..corpora import load_corpus
 from ..errors import TokenizerError, UsageError
-from .._progress import ProgressBar
 from ._common import EXIT_OK, write_output
 
 

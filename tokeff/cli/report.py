@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import UsageError
 from .._progress import ProgressBar
+from ..errors import UsageError
 from ..measurement import measure
 from ..report import _atomic_write, build_report, format_for_path
 from ..tokenizers import get_tokenizer

@@ -16,8 +16,21 @@ from .spec import Source, load_corpus, load_path, open_stream, resolve
 from .stream import StreamingCorpus
 
 __all__ = [
-    "CORPORA", "Corpus", "DEFAULT_CORPUS", "Source", "StreamingCorpus", "embedded_dir",
-    "flores_dir", "load_corpus", "load_flores_dir", "load_jsonl", "load_path", "load_table",
-    "load_txt_dir", "open_stream", "resolve",
-    "as_corpus", "load_text",
+    "CORPORA",
+    "DEFAULT_CORPUS",
+    "Corpus",
+    "Source",
+    "StreamingCorpus",
+    "as_corpus",
+    "embedded_dir",
+    "flores_dir",
+    "load_corpus",
+    "load_flores_dir",
+    "load_jsonl",
+    "load_path",
+    "load_table",
+    "load_text",
+    "load_txt_dir",
+    "open_stream",
+    "resolve",
 ]

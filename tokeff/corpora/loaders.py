@@ -40,8 +40,7 @@ def read_text(path: Path) -> str:
             f"{path}: invalid UTF-8 at byte offset {e.start} (line {line}): "
             f"{raw[e.start:e.start + 4]!r}. Convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)."
         ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n")
 
 
@@ -65,8 +64,7 @@ def read_lines(path: Path) -> list[str]:
     check_line_endings(path, text.count("\r"), text.count("\n"))
     if text == "":
         return []
-    if text.endswith("\n"):
-        text = text[:-1]
+    text = text.removesuffix("\n")
     return text.split("\n")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError, UsageError
+from .inmemory import load_text
 from .loaders import (
     CORPORA,
     DEFAULT_CORPUS,
@@ -36,7 +37,6 @@ from .loaders import (
     load_table,
     load_txt_dir,
 )
-from .inmemory import load_text
 from .model import Corpus
 from .stream import (
     DEFAULT_CHUNK_SIZE,

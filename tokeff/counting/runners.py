@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from ..errors import UsageError
 from ..tokenizers.base import Tokenizer
-from .counts import Counts
 from . import kernel
+from .counts import Counts
 from .kernel import Job, run_job
 
 __all__ = [

@@ -33,20 +33,20 @@ from . import _lazy
 from .base import (
     NORMALIZATIONS,
     SupportsEncodeBatch,
-    Tokenizer,
     TokenArrays,
+    Tokenizer,
 )
 
 __all__ = [
-    "Tokenizer",
-    "TokenArrays",
-    "SupportsEncodeBatch",
-    "get_tokenizer",
-    "as_tokenizer",
     "TOKENIZERS",
-    "register_tokenizer",
-    "expand_specs",
+    "SupportsEncodeBatch",
+    "TokenArrays",
+    "Tokenizer",
+    "as_tokenizer",
     "default_tokenizer_names",
+    "expand_specs",
+    "get_tokenizer",
+    "register_tokenizer",
 ]
 
 #: Registry of named tokenizers (catalogue entries and third-party entry points).

@@ -100,9 +100,9 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import MissingDependencyError, TokenizerError, UsageError
-from ._hashcache import file_identity
 from ._catalogue_gguf import GGUF_ENTRY_FIELDS
 from ._catalogue_hashes import CONTENT_HASHES
+from ._hashcache import file_identity
 from ._lazy import remember
 from .base import Tokenizer
 
