@@ -120,11 +120,10 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     corp = _select_corpus(corpus, langs, pivot_code, wants_parity, explicit_metrics,
                           split=split, normalization=normalization, chunk_size=chunk_size,
                           aggregation=aggregation)
-    if wants_parity and pivot_code not in corp.segments:
-        if explicit_metrics:
-            raise UsageError(f"pivot language {pivot_code} is not in corpus {corp.name!r}; "
-                             f"choose another pivot (--pivot), --pivot none, or leave out the "
-                             f"parity metric")
+    if wants_parity and pivot_code not in corp.segments and explicit_metrics:
+        raise UsageError(f"pivot language {pivot_code} is not in corpus {corp.name!r}; "
+                         f"choose another pivot (--pivot), --pivot none, or leave out the "
+                         f"parity metric")
     pivot_reason = (None if pivot_code is None or pivot_code in corp.segments else
                     f"not available (pivot language {pivot_code} is not in corpus "
                     f"{corp.name!r}; choose another with --pivot)")
@@ -137,7 +136,7 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                       split=corp.split, normalization=corp.normalization)
     # Catalogue tokenizers known from an earlier load are loaded on first use only: a run the
     # count cache answers loads none of them.
-    toks = [get_tokenizer(t, lazy=True) for t in _as_list(tokenizers, "tokenizers")]
+    toks = [get_tokenizer(t, lazy=True) for t in tokenizers]  # (a list: see inputs)
     if not toks:
         raise UsageError("no tokenizer given")
     names = [t.name for t in toks]
@@ -245,16 +244,6 @@ def _codepoints(s: str) -> str:
     return "+".join(f"U{ord(ch):04X}" for ch in s) or "none"
 
 
-def _as_list(x: object, what: str) -> list:
-    """A list from a list-like, or a one-element list from a single string or object."""
-    if x is None:
-        return []
-    if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple, set, frozenset)) and \
-            not hasattr(x, "__iter__"):
-        return [x]
-    return list(x)  # type: ignore[call-overload]
-
-
 def _select_corpus(corpus: object, langs: Sequence[str] | str | None, pivot: str | None,
                    wants_parity: bool, explicit_metrics: bool, *, split: str | None,
                    normalization: str, chunk_size: int | None,
@@ -269,7 +258,7 @@ def _select_corpus(corpus: object, langs: Sequence[str] | str | None, pivot: str
     if langs in (None, "all") or spread:
         wanted = None
     else:
-        wanted = [resolve_lang(x) for x in _as_list(langs, "langs")]
+        wanted = [resolve_lang(x) for x in langs]  # type: ignore[union-attr]
     added_pivot = wanted is not None and wants_parity and pivot not in wanted
     if added_pivot:
         wanted = wanted + [pivot]  # type: ignore[operator, list-item]
