@@ -21,7 +21,8 @@ DEFAULT_CLI_METRICS = ("tokens", "tokens_per_char", "fertility", "continued_word
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-def _csv_list(s: str) -> list[str]:
+def csv_list(s: str) -> list[str]:
+    """The items of a comma-separated option value, stripped, empty ones dropped."""
     return [x.strip() for x in s.split(",") if x.strip()]
 
 
@@ -93,7 +94,7 @@ def _unescape(text: str) -> str:
 def selection_kwargs(args: argparse.Namespace) -> dict:
     """:func:`tokeff.measure` keywords from the selection options (the corpus is resolved and
     the languages selected once, inside ``measure``)."""
-    specs = _csv_list(args.tokenizers) if args.tokenizers else default_tokenizer_names()
+    specs = csv_list(args.tokenizers) if args.tokenizers else default_tokenizer_names()
     toks = expand_specs(specs)
     if args.metrics in (None, ""):
         metrics = list(DEFAULT_CLI_METRICS)
@@ -102,7 +103,7 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
     elif args.metrics == "all":
         metrics = list(DEFAULT_METRICS) + (["nsl"] if args.reference else [])
     else:
-        metrics = _csv_list(args.metrics)
+        metrics = csv_list(args.metrics)
     segs: dict[str, str] = {}
     for item in args.segmenter:
         lang, sep, name = item.partition("=")
@@ -117,7 +118,7 @@ def selection_kwargs(args: argparse.Namespace) -> dict:
     elif args.langs == "all":
         langs = None
     else:
-        langs = _csv_list(args.langs)
+        langs = csv_list(args.langs)
     separator = None if args.separator is None else _unescape(args.separator)
     return dict(corpus=args.corpus, split=args.split, tokenizers=toks, langs=langs,
                 pivot=None if args.pivot in ("none", "") else args.pivot, metrics=metrics,

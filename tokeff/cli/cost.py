@@ -8,7 +8,7 @@ import argparse
 from .._progress import ProgressBar
 from ..cost import cost
 from ..errors import UsageError
-from ._common import EXIT_OK, write_output
+from ._common import EXIT_OK, csv_list, write_output
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -66,7 +66,7 @@ def add_command(sub, add_selection) -> tuple[str, object]:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    models = [x.strip() for x in args.models.split(",") if x.strip()]
+    models = csv_list(args.models)
     progress = ProgressBar(quiet=args.quiet, label="tokeff cost")
     try:
         table = cost(models, workload=args.workload, output=args.output_workload,

@@ -8,7 +8,7 @@ import sys
 
 from ..textcount import count_text
 from ..tokenizers import default_tokenizer_names, expand_specs
-from ._common import EXIT_OK, write_output
+from ._common import EXIT_OK, csv_list, write_output
 
 
 def add_command(sub, add_selection) -> tuple[str, object]:
@@ -28,7 +28,7 @@ def add_command(sub, add_selection) -> tuple[str, object]:
 
 
 def cmd_count(args: argparse.Namespace) -> int:
-    specs = ([x.strip() for x in args.tokenizers.split(",") if x.strip()] if args.tokenizers
+    specs = (csv_list(args.tokenizers) if args.tokenizers
              else default_tokenizer_names())
     counts = count_text(args.files, expand_specs(specs), stdin=sys.stdin.buffer)
     text = {"table": str, "json": lambda c: c.to_json(),

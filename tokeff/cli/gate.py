@@ -18,13 +18,11 @@ from .. import gate
 from .._progress import ProgressBar
 from ..corpora import load_corpus
 from ..errors import TokenizerError, UsageError
-from ._common import EXIT_OK, write_output
+from ._common import EXIT_OK, csv_list, write_output
 
 
 def _csv(s: str | None) -> list[str] | None:
-    if s is None:
-        return None
-    return [x.strip() for x in s.split(",") if x.strip()]
+    return None if s is None else csv_list(s)
 
 
 def add_command(subparsers: argparse._SubParsersAction,
