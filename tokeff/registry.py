@@ -63,6 +63,11 @@ class Registry(Generic[T]):
         except KeyError:
             raise UsageError(self.unknown_message(name)) from None
 
+    def registered(self, name: str) -> Callable[..., T] | None:
+        """The factory registered in this process under ``name``, or None; entry points are not
+        scanned (they never replace a name registered here)."""
+        return self._factories.get(name)
+
     def create(self, name: str, *args: object, **kwargs: object) -> T:
         return self.factory(name)(*args, **kwargs)
 

@@ -26,6 +26,7 @@ from ..tokenizers.base import Tokenizer
 from . import kernel
 from .counts import Counts
 from .kernel import Job, run_job
+from .segproc import SegmentProcesses, loaded_here, offloadable
 
 __all__ = [
     "EXECUTORS",
@@ -73,10 +74,16 @@ class ThreadRunner:
     """A pool of threads: prepare tasks (segmentation) and encode tasks run concurrently; the
     numpy alignment of a block runs once both are done."""
 
-    def __init__(self, workers: int | None = None, pool: Executor | None = None):
+    def __init__(self, workers: int | None = None, pool: Executor | None = None, *,
+                 segment_processes: int | None = None):
         self.workers = workers or default_workers()
         self.pool = pool
         self._own: ThreadPoolExecutor | None = None
+        #: Helper processes for dictionary segmenters (:mod:`tokeff.counting.segproc`): None
+        #: decides per run, 0 never, n > 0 up to n whenever a segmenter can go there.
+        self.segment_processes = segment_processes
+        self._seg: SegmentProcesses | None = None
+        self._seg_threads: ThreadPoolExecutor | None = None
 
     def run(self, jobs, tokenizers, spans):
         if self.workers <= 1 and self.pool is None:
@@ -91,14 +98,47 @@ class ThreadRunner:
         try:
             yield from self._run(pool, jobs, tokenizers, spans)
         except BaseException:
+            self._close_segmenters(kill=True)
             self.close()
             raise
 
     def close(self) -> None:
         """Stop the threads this runner started (not a pool it was given)."""
+        self._close_segmenters(kill=False)
         own, self._own = self._own, None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
+
+    def _close_segmenters(self, kill: bool) -> None:
+        seg, self._seg = self._seg, None
+        threads, self._seg_threads = self._seg_threads, None
+        if seg is not None:
+            seg.close(kill=kill)
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
+
+    def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
+        """The segmenters whose jobs go to helper processes in this run (decided on the first
+        run of this runner and kept for the later chunks of a streamed corpus)."""
+        if self.segment_processes == 0 or (self.pool is not None and self._seg is None):
+            return set()
+        names = {j.segmenter for j in jobs if offloadable(j.segmenter)}
+        if self.segment_processes is None and self._seg is None:
+            names = {n for n in names if not loaded_here(n)}  # type: ignore[arg-type]
+        if not names:
+            return set()
+        if self._seg is None:
+            if self.segment_processes is None:
+                # Worth it only with a core to spare and loading to overlap: when every
+                # tokenizer is already in memory (a later call in a notebook), the segmenter
+                # is loaded here instead, once for the session.
+                if self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers):
+                    return set()
+            n = self.segment_processes or max(1, self.workers // 2)
+            self._seg = SegmentProcesses(min(n, len(names)))
+            self._seg_threads = ThreadPoolExecutor(max_workers=self._seg.n,
+                                                   thread_name_prefix="tokeff-segment")
+        return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
@@ -109,14 +149,23 @@ class ThreadRunner:
         order = sorted(range(len(jobs)), key=lambda j: (
             jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
         window = max(2, 2 * self.workers + 2)
-        todo = iter(order)
+        # Jobs segmented in helper processes have a window of their own: the jobs segmented
+        # here keep this process busy while the helpers work.
+        off = self._offloaded(jobs, tokenizers)
+        queues = [iter([j for j in order if jobs[j].segmenter in off]),
+                  iter([j for j in order if jobs[j].segmenter not in off])]
         kind: dict[Future, tuple[str, int, int]] = {}
         state: dict[int, dict[str, Any]] = {}
         pending: set[Future] = set()
 
         def start(j: int) -> None:
             job = jobs[j]
-            f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
+            if job.segmenter in off:
+                assert self._seg is not None and self._seg_threads is not None
+                f = self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
+                                             job.segmenter)
+            else:
+                f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
             kind[f] = ("prepare", j, -1)
             pending.add(f)
             state[j] = {"lt": None, "encoded": [], "left": len(job.tok_indices)}
@@ -133,8 +182,9 @@ class ThreadRunner:
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
-        for j in itertools.islice(todo, window):
-            start(j)
+        for q in queues:
+            for j in itertools.islice(q, window):
+                start(j)
         try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -156,7 +206,10 @@ class ThreadRunner:
                         st["left"] -= 1
                         if st["left"] == 0:  # done with this block: free it, start another
                             del state[j]
-                            nxt = next(todo, None)
+                            q = queues[0 if jobs[j].segmenter in off else 1]
+                            nxt = next(q, None)
+                            if nxt is None:  # this kind is done: take one of the other
+                                nxt = next(queues[1 if q is queues[0] else 0], None)
                             if nxt is not None:
                                 start(nxt)
                         yield jobs[j], ti, f.result()

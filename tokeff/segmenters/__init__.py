@@ -70,6 +70,7 @@ __all__ = [
     "WordArrays",
     "default_segmenter_name",
     "get_segmenter",
+    "loaded_segmenter",
     "missing_dependency",
     "register_segmenter",
     "resolve_segmenters",
@@ -268,6 +269,12 @@ def get_segmenter(name: str) -> Segmenter:
         if name not in _cache:
             _cache[name] = SEGMENTERS.create(name)
         return _cache[name]
+
+
+def loaded_segmenter(name: str) -> Segmenter | None:
+    """The instance :func:`get_segmenter` made for ``name`` in this process, if any (it may not
+    have loaded its dictionary yet: see :attr:`Segmenter.loaded`)."""
+    return _cache.get(name)
 
 
 def missing_dependency(name: str, *, lang: str | None = None) -> MissingDependencyError | None:

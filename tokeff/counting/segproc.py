@@ -1,0 +1,189 @@
+"""Word segmentation in helper processes, so that it runs beside tokenizer loading and encoding.
+
+Dictionary segmenters (jieba and PyThaiNLP in pure Python, Sudachi and ICU through bindings)
+hold the GIL, and so do the tokenizer constructors: two ``tokenizers.Tokenizer.from_str`` or
+tiktoken ``Encoding`` builds in two threads take as long as one after the other (measured on the
+catalogue files). In one process a cold run therefore pays segmentation and tokenizer loading
+one after the other, on one core. A helper process segments while the main process loads and
+encodes, on the other core.
+
+The helper is a plain ``python -m tokeff.counting._segworker`` subprocess that reads requests
+and writes results as length-prefixed pickles on its pipes. Not :mod:`multiprocessing`: its
+``spawn`` and ``forkserver`` methods import the user's ``__main__`` again (a script without an
+``if __name__ == "__main__"`` guard would run twice), and ``fork`` is unsafe in a process that
+already runs threads. The helper runs the same :func:`tokeff.counting.kernel.prepare_text` with
+the same installed packages, so the words and the signature are the ones the main process would
+have computed (``tests/test_segproc.py`` checks the counts are equal, bit for bit).
+
+:func:`offloadable` says which segmenters can go there: built-in ones that do real work (not
+``unicode-words``). The thread runner sends them there when it decides per run (the default)
+only if this process has not loaded them yet and still has tokenizers to load: a segmenter
+already in memory is used in place, so a notebook session pays for each dictionary once.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import SegmenterError
+from ..segmenters import SEGMENTER_INFO, SEGMENTERS, loaded_segmenter
+from .kernel import LangText
+
+__all__ = ["SegmentProcesses", "loaded_here", "offloadable"]
+
+_HEADER = struct.Struct("<Q")
+#: Segmenters that are cheap enough in place (a regular expression, no dictionary to load).
+_IN_PLACE = frozenset({"unicode-words"})
+
+
+def offloadable(name: str | None) -> bool:
+    """Whether a helper process can segment with ``name`` and it does real work there: a
+    built-in segmenter (a helper process knows only those) still registered as built in, other
+    than ``unicode-words`` (a regular expression, cheaper in place)."""
+    if name is None or name in _IN_PLACE:
+        return False
+    info = SEGMENTER_INFO.get(name)
+    return info is not None and info.factory is not None and \
+        SEGMENTERS.registered(name) is info.factory
+
+
+def loaded_here(name: str) -> bool:
+    """Whether this process has already loaded the dictionary or model of segmenter ``name``."""
+    seg = loaded_segmenter(name)
+    return seg is not None and seg.loaded
+
+
+def write_message(stream, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def read_message(stream) -> object:
+    """The next message, or raises EOFError when the other side has closed the pipe."""
+    head = stream.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError
+    (n,) = _HEADER.unpack(head)
+    data = stream.read(n)
+    if len(data) < n:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class _Helper:
+    """One helper process and the pipes to it (used by one thread at a time)."""
+
+    def __init__(self) -> None:
+        import tokeff
+
+        # The helper imports the tokeff this process runs, wherever it was imported from.
+        root = str(Path(tokeff.__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
+                                    if env.get("PYTHONPATH") else "")
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tokeff.counting._segworker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+
+    def prepare(self, lang: str, texts: list[str], segmenter: str) -> LangText:
+        try:
+            write_message(self.proc.stdin, (lang, texts, segmenter))
+            status, payload = read_message(self.proc.stdout)  # type: ignore[misc]
+        except (EOFError, OSError, pickle.UnpicklingError) as e:
+            raise SegmenterError(
+                f"the word-segmentation helper process stopped while segmenting {lang} with "
+                f"{segmenter!r} (exit code {self.proc.poll()}): {self._tail()}; run again "
+                f"with --workers 1 to segment in the main process") from e
+        if status == "ok":
+            lt = payload
+            lt.texts = texts  # the helper does not send the texts back
+            return lt
+        if isinstance(payload, BaseException):
+            raise payload
+        kind, message = payload
+        raise SegmenterError(f"segmenting {lang} with {segmenter!r} failed in the helper "
+                             f"process: {kind}: {message}")
+
+    def _tail(self) -> str:
+        try:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return lines[-1] if lines else "no error message"
+
+    def close(self, kill: bool = False) -> None:
+        if self.proc.poll() is None:
+            if kill:
+                self.proc.kill()
+            else:
+                try:
+                    assert self.proc.stdin is not None
+                    self.proc.stdin.close()  # end of requests: the helper exits
+                except OSError:
+                    pass
+            try:
+                self.proc.wait(timeout=None if kill else 10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for s in (self.proc.stdin, self.proc.stdout, self._stderr):
+            try:
+                if s is not None:
+                    s.close()
+            except OSError:
+                pass
+
+
+class SegmentProcesses:
+    """Up to ``n`` helper processes, started on first use; :meth:`prepare` is
+    :func:`tokeff.counting.kernel.prepare_text` run in one of them (blocking the calling thread,
+    which waits without holding the GIL)."""
+
+    def __init__(self, n: int = 1):
+        self.n = max(1, n)
+        self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+        self._all: list[_Helper] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _take(self) -> _Helper:
+        if self._closed:
+            raise SegmenterError("the word-segmentation helper processes were stopped")
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.n:
+                h = _Helper()
+                self._all.append(h)
+                return h
+        return self._idle.get()
+
+    def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
+        h = self._take()
+        try:
+            return h.prepare(lang, list(texts), segmenter)
+        finally:
+            self._idle.put(h)
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the helpers (``kill``: at once, without waiting for the current request)."""
+        with self._lock:
+            self._closed = True
+            helpers, self._all = self._all, []
+        for h in helpers:
+            h.close(kill=kill)
