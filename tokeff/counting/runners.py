@@ -128,12 +128,12 @@ class ThreadRunner:
         if not names:
             return set()
         if self._seg is None:
-            if self.segment_processes is None:
-                # Worth it only with a core to spare and loading to overlap: when every
-                # tokenizer is already in memory (a later call in a notebook), the segmenter
-                # is loaded here instead, once for the session.
-                if self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers):
-                    return set()
+            # Decided per run, it is worth it only with a core to spare and loading to
+            # overlap: when every tokenizer is already in memory (a later call in a notebook),
+            # the segmenter is loaded here instead, once for the session.
+            if self.segment_processes is None and (
+                    self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers)):
+                return set()
             n = self.segment_processes or max(1, self.workers // 2)
             self._seg = SegmentProcesses(min(n, len(names)))
             self._seg_threads = ThreadPoolExecutor(max_workers=self._seg.n,
