@@ -115,3 +115,68 @@ def test_close_stops_the_helper_processes():
     assert procs and all(p.poll() == 0 for p in procs)
     with pytest.raises(SegmenterError, match="stopped"):
         seg.prepare("zho_Hans", ["你好"], "jieba")
+
+
+# -- one tokenizer after another, unloaded once done ---------------------------------------------
+
+def _counts_equal(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for key, x in a.items():
+        y = b[key]
+        for f in FIELDS + ("token_ids", "token_freqs"):
+            u, v = getattr(x, f), getattr(y, f)
+            assert (u is None) == (v is None), (key, f)
+            if u is not None:
+                assert np.array_equal(u, v), (key, f)
+
+
+def test_tokenizer_order_gives_the_same_counts_and_unloads_what_this_run_loaded(
+        tmp_path, monkeypatch):
+    from tokeff.tokenizers import _lazy
+
+    monkeypatch.setenv("TOKEFF_CACHE_DIR", str(tmp_path))
+    names = ["cl100k_base", "o200k_base", "r50k_base"]
+    for n in names:
+        get_tokenizer(n)  # described: later get_tokenizer(lazy=True) loads on first use
+    corpus = Corpus.from_dict("t", TEXTS)
+    segs = resolve_segmenters(corpus.langs, None)
+    by_job = count_corpus(corpus, [get_tokenizer(n) for n in names], segs,
+                          runner=ThreadRunner(2, segment_processes=0), store=None)
+    lazy = [get_tokenizer(n, lazy=True) for n in names]
+    assert all(isinstance(t, _lazy.LazyTokenizer) and not t.loaded for t in lazy)
+    runner = ThreadRunner(2, segment_processes=0)
+    runner.order, runner.release = "tokenizer", [True, False, True]
+    try:
+        by_tok = count_corpus(corpus, lazy, segs, runner=runner, store=None)
+    finally:
+        runner.close()
+    _counts_equal(by_job, by_tok)
+    assert [t.loaded for t in lazy] == [False, True, False]  # released as asked, once done
+
+
+def test_measure_unloads_only_the_tokenizers_it_made(tmp_path, monkeypatch):
+    import tokeff
+    from tokeff.tokenizers import _lazy
+
+    monkeypatch.setenv("TOKEFF_CACHE_DIR", str(tmp_path))
+    get_tokenizer("cl100k_base")
+    get_tokenizer("r50k_base")
+    mine = get_tokenizer("r50k_base", lazy=True)
+    assert isinstance(mine, _lazy.LazyTokenizer)
+    loaded: dict[str, set[int]] = {}  # name -> the loaded objects seen (one per load)
+    real = _lazy.LazyTokenizer.real
+
+    def recording_real(self):
+        tok = real(self)
+        loaded.setdefault(self.name, set()).add(id(tok))
+        return tok
+
+    monkeypatch.setattr(_lazy.LazyTokenizer, "real", recording_real)
+    kw = {"langs": ["en", "zh", "ja"], "bootstrap": 0, "cache": False}
+    res = tokeff.measure("udhr", ["cl100k_base", mine], **kw)
+    assert mine.loaded  # the caller's tokenizer stays loaded
+    # each loaded once (none again after counting), and the one measure() made is unloaded
+    assert {k: len(v) for k, v in loaded.items()} == {"cl100k_base": 1, "r50k_base": 1}
+    plain = tokeff.measure("udhr", [get_tokenizer("cl100k_base"), get_tokenizer("r50k_base")],
+                           **kw)
+    assert res.rows == plain.rows

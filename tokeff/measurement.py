@@ -154,7 +154,11 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
                      words=any(m in WORD_METRICS for m in metric_list),
                      byte_fallback=any("byte_fallback" in METRICS[m].needs
                                        for m in metric_list), workers=workers,
-                     executor=executor, scheduler=scheduler, cache=cache, progress=progress)
+                     executor=executor, scheduler=scheduler, cache=cache, progress=progress,
+                     release_tokenizers=[t for spec, t in zip(tokenizers, toks)
+                                         if isinstance(spec, str)]
+                     + ([ref_tok] if isinstance(reference, str) and ref_tok is not None
+                        and ref_tok.name not in names else []))
     counts = plan.run(corp, all_toks, seg_names)
     boot = Bootstrap(n_resamples=bootstrap if aggregation == "totals" else 0, seed=seed, level=ci)
     agg = aggregation

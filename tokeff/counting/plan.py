@@ -75,7 +75,9 @@ class CountPlan:
     :class:`~tokeff.counting.cache.CountCache`, or None for ``$TOKEFF_CACHE``; ``executor`` and
     ``workers``: the runner (:func:`get_runner`); ``scheduler``: a Dask scheduler address;
     ``block_size``: segments per block; ``progress``: called with ``"<tokenizer> <lang>"`` as
-    each tokenizer x language is done.
+    each tokenizer x language is done; ``release_tokenizers``: tokenizers nobody else holds
+    (``measure()`` made them from names), which an in-memory count may unload once they have
+    counted everything, so that a run with many tokenizers holds one or two at a time.
     """
 
     spans: bool = True
@@ -87,6 +89,7 @@ class CountPlan:
     cache: CountCache | bool | str | os.PathLike | None = None
     block_size: int | None = None
     progress: Callable[[str], None] | None = None
+    release_tokenizers: Sequence[Tokenizer] = ()
 
     def run(self, corpus: Corpus | StreamingCorpus, tokenizers: Sequence[Tokenizer],
             segmenters: dict[str, str | None]) -> dict[tuple[str, str], Counts]:
@@ -97,6 +100,13 @@ class CountPlan:
         try:
             if isinstance(corpus, StreamingCorpus):
                 return self._run_stream(corpus, list(tokenizers), segmenters, runner, store)
+            if isinstance(runner, ThreadRunner) and len(tokenizers) > 1 and \
+                    _text_size(corpus) <= TOKENIZER_ORDER_MAX_CHARS:
+                # Prepared blocks are kept for the whole run in this order: only while the
+                # text is small next to what the tokenizers take in memory.
+                runner.order = "tokenizer"
+                keep = {id(t) for t in self.release_tokenizers}
+                runner.release = [id(t) in keep for t in tokenizers]
             return count_corpus(corpus, tokenizers, segmenters, runner=runner, store=store,
                                 spans=self.spans, words=self.words,
                                 byte_fallback=self.byte_fallback,
@@ -129,6 +139,14 @@ class CountPlan:
                 for lang in stream.langs:
                     self.progress(f"{t.name} {lang}")
         return out
+
+
+#: Characters of an in-memory corpus up to which tokenizers count one after another.
+TOKENIZER_ORDER_MAX_CHARS = 50_000_000
+
+
+def _text_size(corpus: Corpus) -> int:
+    return sum(sum(map(len, texts)) for texts in corpus.segments.values())
 
 
 def count_all(corpus: Corpus | StreamingCorpus, tokenizers: Sequence[Tokenizer],

@@ -82,6 +82,13 @@ class ThreadRunner:
         #: Helper processes for dictionary segmenters (:mod:`tokeff.counting.segproc`): None
         #: decides per run, 0 never, n > 0 up to n whenever a segmenter can go there.
         self.segment_processes = segment_processes
+        #: ``"job"``: each block with every tokenizer (memory bounded by a window of blocks,
+        #: every tokenizer in memory throughout); ``"tokenizer"``: one tokenizer after another
+        #: over every block (blocks prepared once and kept; see :meth:`_run_by_tokenizer`).
+        self.order = "job"
+        #: With ``order="tokenizer"``, per tokenizer: whether it may be unloaded once it has
+        #: counted everything (if this run loaded it; see ``CountPlan.release_tokenizers``).
+        self.release: Sequence[bool] = ()
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
 
@@ -96,7 +103,10 @@ class ThreadRunner:
         pool = self.pool or self._own
         assert pool is not None
         try:
-            yield from self._run(pool, jobs, tokenizers, spans)
+            if self.order == "tokenizer":
+                yield from self._run_by_tokenizer(pool, jobs, tokenizers, spans)
+            else:
+                yield from self._run(pool, jobs, tokenizers, spans)
         except BaseException:
             self._close_segmenters(kill=True)
             self.close()
@@ -216,6 +226,122 @@ class ThreadRunner:
         finally:
             for f in pending:
                 f.cancel()
+
+
+    def _run_by_tokenizer(self, pool: Executor, jobs: Sequence[Job],
+                          tokenizers: Sequence[Tokenizer],
+                          spans: bool) -> Iterator[tuple[Job, int, Counts]]:
+        # Every block is prepared now (dictionary segmenters in helper processes where
+        # _offloaded says so) and kept; the tokenizers then encode every block one tokenizer
+        # after another, so that with ``release`` at most the tokenizer finishing and the one
+        # loading are in memory (all of them are, the other way round). Encoded blocks waiting
+        # for their preparation are capped, which bounds memory when segmentation is slow.
+        order = sorted(range(len(jobs)), key=lambda j: (
+            jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
+        off = self._offloaded(jobs, tokenizers)
+        kind: dict[Future, tuple[str, int, int]] = {}
+        pending: set[Future] = set()
+        lts: dict[int, Any] = {}
+        waiting: dict[int, list[tuple[int, Any]]] = {}
+        for j in order:
+            job = jobs[j]
+            if job.segmenter in off:
+                assert self._seg is not None and self._seg_threads is not None
+                f = self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
+                                             job.segmenter)
+            else:
+                f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
+            kind[f] = ("prepare", j, -1)
+            pending.add(f)
+        tasks = [(ti, j) for ti in range(len(tokenizers)) for j in order
+                 if ti in jobs[j].tok_indices]
+        left = dict.fromkeys(range(len(tokenizers)), 0)
+        for ti, _ in tasks:
+            left[ti] += 1
+        was_loaded = [getattr(t, "loaded", True) for t in tokenizers]
+        todo = iter(tasks)
+        window = max(2, 2 * self.workers + 2)
+        cap = max(window, 2 * len(jobs))
+        encoding = 0
+
+        releasable = [not was_loaded[ti] and ti < len(self.release) and self.release[ti]
+                      for ti in range(len(tokenizers))]
+        encodes_left = dict(left)
+        views: dict[int, Any] = {}
+        byte_fallback = any(job.byte_fallback for job in jobs)
+
+        def for_combine(ti: int) -> Any:
+            # A tokenizer that may be unloaded is combined through a view holding what
+            # combine() reads (its byte-fallback mask built now, while it is loaded).
+            if not releasable[ti]:
+                return tokenizers[ti]
+            if ti not in views:
+                views[ti] = _Encoded(tokenizers[ti], byte_fallback)
+            return views[ti]
+
+        def combine(j: int, ti: int, arrays: Any) -> None:
+            g = pool.submit(kernel.combine, for_combine(ti), lts[j], arrays,
+                            byte_fallback=jobs[j].byte_fallback)
+            kind[g] = ("combine", j, ti)
+            pending.add(g)
+
+        def more() -> None:
+            nonlocal encoding
+            while encoding < window and sum(map(len, waiting.values())) < cap:
+                nxt = next(todo, None)
+                if nxt is None:
+                    return
+                ti, j = nxt
+                g = pool.submit(kernel.encode, tokenizers[ti], jobs[j].texts, spans=spans,
+                                lang=jobs[j].lang)
+                kind[g] = ("encode", j, ti)
+                pending.add(g)
+                encoding += 1
+
+        more()
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                pending.difference_update(finished)
+                for f in finished:
+                    what, j, ti = kind.pop(f)
+                    if what == "prepare":
+                        lts[j] = f.result()  # raises the segmenter's error, if any
+                        for ti2, arrays in waiting.pop(j, []):
+                            combine(j, ti2, arrays)
+                    elif what == "encode":
+                        encoding -= 1
+                        if j in lts:
+                            combine(j, ti, f.result())
+                        else:
+                            waiting.setdefault(j, []).append((ti, f.result()))
+                        encodes_left[ti] -= 1
+                        if encodes_left[ti] == 0 and releasable[ti]:
+                            for_combine(ti)  # the view first: it needs the tokenizer
+                            release = getattr(tokenizers[ti], "release", None)
+                            if release is not None:
+                                release()
+                    else:
+                        yield jobs[j], ti, f.result()
+                more()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+class _Encoded:
+    """What :func:`tokeff.counting.kernel.combine` reads of a tokenizer, kept after the
+    tokenizer itself is unloaded."""
+
+    def __init__(self, tok: Tokenizer, byte_fallback: bool):
+        self.name = tok.name
+        self.vocab_size = tok.vocab_size
+        self.unk_id = tok.unk_id
+        self._mask = tok.byte_fallback_mask() if byte_fallback else None
+
+    def byte_fallback_mask(self) -> Any:
+        assert self._mask is not None
+        return self._mask
 
 
 # -- processes -------------------------------------------------------------------------------

@@ -134,6 +134,12 @@ class LazyTokenizer(Tokenizer):
                     self._real = tok
         return self._real
 
+    def release(self) -> None:
+        """Drop the loaded tokenizer (the next use loads it again); frees its memory when
+        nothing else holds it."""
+        with self._load_lock:
+            self._real = None
+
     # -- what is known without loading -----------------------------------------------------
     @property
     def vocab_size(self) -> int:
