@@ -107,9 +107,14 @@ def test_a_helper_that_dies_is_a_clear_error_and_no_process_is_left():
     assert helper.proc.poll() is not None
 
 
-def test_close_stops_the_helper_processes():
+def test_each_segmenter_has_one_helper_and_close_stops_them():
     seg = SegmentProcesses(2)
     seg.prepare("zho_Hans", ["你好"], "jieba")
+    seg.prepare("zho_Hant", ["你好"], "jieba")
+    assert len(seg._all) == 1  # the same segmenter: the same helper, its dictionary loaded once
+    seg.prepare("eng_Latn", ["hello"], "jieba-nohmm")
+    seg.prepare("eng_Latn", ["hello"], "jieba-raw")
+    assert len(seg._all) == 2 and sorted(map(len, seg._names)) == [1, 2]
     procs = [h.proc for h in seg._all]
     seg.close()
     assert procs and all(p.poll() == 0 for p in procs)

@@ -144,9 +144,11 @@ class ThreadRunner:
             if self.segment_processes is None and (
                     self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers)):
                 return set()
-            n = self.segment_processes or max(1, self.workers // 2)
+            # One helper per segmenter up to the worker count: the main process, mostly
+            # waiting on GIL-free encoding once its tokenizers are loaded, shares the cores.
+            n = self.segment_processes or self.workers
             self._seg = SegmentProcesses(min(n, len(names)))
-            self._seg_threads = ThreadPoolExecutor(max_workers=self._seg.n,
+            self._seg_threads = ThreadPoolExecutor(max_workers=max(4, self._seg.n),
                                                    thread_name_prefix="tokeff-segment")
         return names
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import queue
 import struct
 import subprocess
 import sys
@@ -150,40 +149,49 @@ class _Helper:
 class SegmentProcesses:
     """Up to ``n`` helper processes, started on first use; :meth:`prepare` is
     :func:`tokeff.counting.kernel.prepare_text` run in one of them (blocking the calling thread,
-    which waits without holding the GIL)."""
+    which waits without holding the GIL).
+
+    Each segmenter is given to one helper, the first time it is asked for, so that no dictionary
+    is loaded twice: with more segmenters than helpers, a helper takes several.
+    """
 
     def __init__(self, n: int = 1):
         self.n = max(1, n)
-        self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
         self._all: list[_Helper] = []
+        self._locks: list[threading.Lock] = []
+        self._names: list[set[str]] = []
+        self._by_name: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
 
-    def _take(self) -> _Helper:
-        if self._closed:
-            raise SegmenterError("the word-segmentation helper processes were stopped")
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+    def _helper_for(self, segmenter: str) -> int:
         with self._lock:
-            if len(self._all) < self.n:
-                h = _Helper()
-                self._all.append(h)
-                return h
-        return self._idle.get()
+            if self._closed:
+                raise SegmenterError("the word-segmentation helper processes were stopped")
+            i = self._by_name.get(segmenter)
+            if i is None:
+                if len(self._all) < self.n:
+                    self._all.append(_Helper())
+                    self._locks.append(threading.Lock())
+                    self._names.append(set())
+                    i = len(self._all) - 1
+                else:
+                    i = min(range(len(self._all)), key=lambda k: len(self._names[k]))
+                self._by_name[segmenter] = i
+                self._names[i].add(segmenter)
+            return i
 
     def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
-        h = self._take()
-        try:
-            return h.prepare(lang, list(texts), segmenter)
-        finally:
-            self._idle.put(h)
+        i = self._helper_for(segmenter)
+        with self._locks[i]:
+            if self._closed:
+                raise SegmenterError("the word-segmentation helper processes were stopped")
+            return self._all[i].prepare(lang, list(texts), segmenter)
 
     def close(self, kill: bool = False) -> None:
         """Stop the helpers (``kill``: at once, without waiting for the current request)."""
         with self._lock:
             self._closed = True
-            helpers, self._all = self._all, []
+            helpers = list(self._all)
         for h in helpers:
             h.close(kill=kill)
