@@ -63,7 +63,7 @@ class Registry(Generic[T]):
         except KeyError:
             raise UsageError(self.unknown_message(name)) from None
 
-    def registered(self, name: str) -> Callable[..., T] | None:
+    def registered_factory(self, name: str) -> Callable[..., T] | None:
         """The factory registered in this process under ``name``, or None; entry points are not
         scanned (they never replace a name registered here)."""
         return self._factories.get(name)

@@ -52,7 +52,7 @@ def offloadable(name: str | None) -> bool:
         return False
     info = SEGMENTER_INFO.get(name)
     return info is not None and info.factory is not None and \
-        SEGMENTERS.registered(name) is info.factory
+        SEGMENTERS.registered_factory(name) is info.factory
 
 
 def loaded_here(name: str) -> bool:
