@@ -133,6 +133,10 @@ def section_peers(r: dict[str, Any]) -> list[str]:
         out.append(f"| {label} | | {_wall(m)} | {_rss(m)} | | | |")
     out += ["", "Commands (LANGS = " + ",".join(w["langs"]) + "): " + "; ".join(f"{label}: `{m['command']}`"
                                          for label, m in r["tokeff"].items()) + "."]
+    loads = [x["loadavg"][0] for x in r.get("rounds_log", [])]
+    if loads:
+        out += ["", (f"1-minute load average after each round: {min(loads):.1f} to "
+                     f"{max(loads):.1f} (the machine has {r['machine']['cores']} cores).")]
     out += ["", (f"Machine: {machine_line(r['machine'])}. Whole benchmark: "
                  f"{r['total_seconds'] / 60:.1f} min.")]
     return out
