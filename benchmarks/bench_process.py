@@ -16,13 +16,17 @@ Jobs:
   totals printed). The cold runs keep tokeff's parsed-vocabulary cache (``vocab/``) warm: it is
   copied into each new cache directory, as it stands after any first run on a machine.
 - **flores** (skipped when FLORES-200 is absent): dev+devtest over the default languages
-  FLORES-200 has, one tokenizer at a time (o200k_base, deepseek-v3), ``compare --metrics tokens
-  --bootstrap 0`` and ``compare`` with the CLI's default metrics, cold count cache, against
-  ``floor_flores.py`` one call per segment (``loop``) and one batch call per language
-  (``batch``); the faster of the two (by median) is the floor.
+  FLORES-200 has, one tokenizer at a time (o200k_base, deepseek-v3), cold count cache:
+  ``compare --metrics tokens --bootstrap 0`` against ``floor_flores.py`` (token counts only),
+  and ``compare`` with the CLI's default metrics and bootstrap against ``floor_flores_full.py``
+  (the same work with the plain libraries: token offsets, words from the same segmenters,
+  continued words, the 1000-resample paired bootstrap). Each floor runs one call per segment
+  (``loop``) and one batch call per language (``batch``); the faster of the two (by median) is
+  the floor. tokeff runs with ``--format json`` so its totals can be checked.
 
-Every floor script must print exactly tokeff's token totals; where they differ no ratio is
-reported. Writes ``results/process.json``::
+Every floor script must print exactly tokeff's totals (the full floor also its bootstrap
+intervals, see ``full_mismatches``); where one differs no ratio is reported and the
+differences are recorded. Writes ``results/process.json``::
 
     python benchmarks/bench_process.py --rounds 5
 """
@@ -181,6 +185,81 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
     return out
 
 
+def parse_json_results(stdout: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """``tokeff compare --format json``'s rows by (tokenizer, language, metric)."""
+    doc = json.loads(stdout)
+    return {(r["tokenizer"], r["lang"], r["metric"]): r for r in doc["results"]}
+
+
+def json_tokens(stdout: str) -> dict[str, dict[str, int]]:
+    """{tokenizer: {lang: token total}} from ``tokeff compare --format json``."""
+    out: dict[str, dict[str, int]] = {}
+    for (t, la, m), r in parse_json_results(stdout).items():
+        if m == "tokens":
+            out.setdefault(t, {})[la] = int(r["value"])
+    return out
+
+
+def _exact_int(x: float, what: str) -> int:
+    """An integer total recovered from tokeff's ratios (a ratio of two integers below 2**53 times
+    the right integer gives that integer to within far less than 0.5)."""
+    k = round(x)
+    if abs(x - k) > 1e-6:
+        raise ValueError(f"{what}: {x!r} is not within 1e-6 of an integer")
+    return k
+
+
+#: The totals the full floor prints, and how each is read off tokeff's JSON (CLI default metrics:
+#: tokens, tokens_per_char, fertility, continued_words, parity).
+FULL_TOTALS = ("tokens", "chars", "words", "continued")
+FULL_RATIOS = ("tokens_per_char", "fertility", "continued_words", "parity")
+
+
+def full_mismatches(tokeff_stdout: str, floor_stdout: str, name: str) -> list[str]:
+    """Every total (tokens, chars, words, continued words) and every bootstrap interval of the
+    full floor against tokeff's JSON; an empty list when all agree.
+
+    tokeff's JSON holds tokens and the ratios, so chars = tokens / tokens_per_char, words =
+    tokens / fertility, continued = continued_words x words, each rounded (exact: see
+    :func:`_exact_int`). Intervals agree when both draw the same resamples (tokeff's documented
+    scheme); they are compared to 1e-9.
+    """
+    rows = parse_json_results(tokeff_stdout)
+    lines = [ln.split("\t") for ln in floor_stdout.splitlines() if ln]
+    head = lines[0]
+    floor = {r[0]: dict(zip(head, r)) for r in lines[1:]}
+    langs = sorted({la for (t, la, _m) in rows if t == name} | set(floor))
+    bad: list[str] = []
+    for la in langs:
+        f = floor.get(la)
+        if f is None or (name, la, "tokens") not in rows:
+            bad.append(f"{name} {la}: only in {'tokeff' if f is None else 'the floor'}")
+            continue
+        val = {m: rows[(name, la, m)]["value"] for m in ("tokens",) + FULL_RATIOS
+               if (name, la, m) in rows}
+        try:
+            mine = {"tokens": int(val["tokens"])}
+            mine["chars"] = _exact_int(val["tokens"] / val["tokens_per_char"], f"{la} chars")
+            mine["words"] = _exact_int(val["tokens"] / val["fertility"], f"{la} words")
+            mine["continued"] = _exact_int(val["continued_words"] * mine["words"],
+                                           f"{la} continued words")
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+            bad.append(f"{name} {la}: cannot read the totals off tokeff's JSON ({e})")
+            continue
+        for k in FULL_TOTALS:
+            if int(f[k]) != mine[k]:
+                bad.append(f"{name} {la} {k}: tokeff {mine[k]}, floor {f[k]}")
+        for m in FULL_RATIOS:
+            r = rows[(name, la, m)]
+            lo, hi = f.get(f"{m}_lo", ""), f.get(f"{m}_hi", "")
+            theirs = (float(lo), float(hi)) if lo and hi else None
+            ours = (r["ci_low"], r["ci_high"]) if r["ci_low"] is not None else None
+            if (ours is None) != (theirs is None) or (ours and theirs and max(
+                    abs(a - b) for a, b in zip(ours, theirs)) > 1e-9):
+                bad.append(f"{name} {la} {m} interval: tokeff {ours}, floor {theirs}")
+    return bad
+
+
 def bench_flores(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[str, Any]:
     root = Path(os.environ.get("TOKEFF_FLORES200")
                 or REPO.parent / "shared" / "corpora" / "flores200")
@@ -194,14 +273,17 @@ def bench_flores(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[s
     jobs: dict[str, Any] = {}
     for name in FLORES_TOKENIZERS:
         base = [PY, "-m", "tokeff", "compare", "--corpus", str(root), "--split", "dev+devtest",
-                "--langs", ",".join(langs), "--tokenizers", name]
+                "--langs", ",".join(langs), "--tokenizers", name, "--format", "json"]
+        floor = [str(root), name]
         cmds = {
             "tokeff_tokens": base + ["--metrics", "tokens", "--bootstrap", "0"],
             "tokeff_default": base,
-            "raw_loop": [PY, str(HERE / "floor_flores.py"), str(root), name, "loop",
-                         ",".join(langs)],
-            "raw_batch": [PY, str(HERE / "floor_flores.py"), str(root), name, "batch",
+            "raw_loop": [PY, str(HERE / "floor_flores.py"), *floor, "loop", ",".join(langs)],
+            "raw_batch": [PY, str(HERE / "floor_flores.py"), *floor, "batch", ",".join(langs)],
+            "full_loop": [PY, str(HERE / "floor_flores_full.py"), *floor, "loop",
                           ",".join(langs)],
+            "full_batch": [PY, str(HERE / "floor_flores_full.py"), *floor, "batch",
+                           ",".join(langs)],
         }
         runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
         bad: list[str] = []
@@ -217,7 +299,10 @@ def bench_flores(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[s
                               for ln in got[k]["stdout"].splitlines() if ln}}
                 for m in ("tokeff_tokens", "tokeff_default"):
                     bad += [f"{k} vs {m}: {x}" for x in
-                            mismatches(tokeff_tokens(got[m]["stdout"]), raw)]
+                            mismatches(json_tokens(got[m]["stdout"]), raw)]
+            for k in ("full_loop", "full_batch"):
+                bad += [f"{k} vs tokeff_default: {x}" for x in
+                        full_mismatches(got["tokeff_default"]["stdout"], got[k]["stdout"], name)]
             tag = "warm-up" if r < warmup else f"round {r - warmup + 1}"
             print(f"flores {name} {tag}: " + " | ".join(
                 f"{k} {v['wall']:.2f} s {v['rss_mb']:.0f} MiB" for k, v in got.items())
@@ -226,21 +311,27 @@ def bench_flores(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[s
             if r >= warmup:
                 for k, v in got.items():
                     runs[k].append(v)
-        fastest = min(("raw_loop", "raw_batch"),
-                      key=lambda k: statistics.median(x["wall"] for x in runs[k]))
+        fastest = {m: min(pair, key=lambda k: statistics.median(x["wall"] for x in runs[k]))
+                   for m, pair in (("tokeff_tokens", ("raw_loop", "raw_batch")),
+                                   ("tokeff_default", ("full_loop", "full_batch")))}
         job: dict[str, Any] = {
             "commands": {k: " ".join(["python"] + [Path(x).name if x.startswith("/") else x
                                                    for x in c[1:]])
                          for k, c in cmds.items()},
             "runs": {k: summary(v) for k, v in runs.items()},
-            "fastest_raw": fastest, "verified": not bad, "mismatches": sorted(set(bad))[:20],
+            "fastest_raw": fastest["tokeff_tokens"], "fastest_full": fastest["tokeff_default"],
+            "verified": not bad, "mismatches": sorted(set(bad))[:20],
         }
         if not bad:
-            job["ratios"] = {m: ratios(runs[fastest], runs[m])
-                             for m in ("tokeff_tokens", "tokeff_default")}
+            job["ratios"] = {m: ratios(runs[f], runs[m]) for m, f in fastest.items()}
         jobs[name] = job
     return {"available": True, "dir": str(root), "split": "dev+devtest", "langs": langs,
-            "segments_per_lang": segments, "jobs": jobs}
+            "segments_per_lang": segments, "jobs": jobs,
+            "checked": {"tokens_only": "token totals per language (both floors, both tokeff "
+                                       "runs)",
+                        "default": "tokens, chars, words, continued words per language "
+                                   "(exact) and the 95% intervals of tokens_per_char, "
+                                   "fertility, continued_words, parity (to 1e-9)"}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5, help="measured rounds per job")
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first (page cache)")
     ap.add_argument("--skip-flores", action="store_true")
+    ap.add_argument("--skip-default", action="store_true", help="only the FLORES jobs")
     args = ap.parse_args(argv)
 
     record: dict[str, Any] = {"machine": _common.machine(), "rounds": args.rounds,
@@ -261,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         run([PY, "-m", "tokeff", "compare", "-q", "--tokenizers", ",".join(FLORES_TOKENIZERS),
              "--langs", "en"], env_with(seed))
         dirs = CacheDirs(Path(tmp), seed)
-        record["default"] = bench_default(dirs, args.rounds, args.warmup, log)
+        record["default"] = ({"skipped": True} if args.skip_default else
+                             bench_default(dirs, args.rounds, args.warmup, log))
         record["flores"] = ({"available": False, "reason": "skipped (--skip-flores)"}
                             if args.skip_flores else
                             bench_flores(dirs, args.rounds, args.warmup, log))
