@@ -3,7 +3,9 @@
 What a user waits for is the whole process: from starting ``python -m tokeff compare`` to the
 printed table (interpreter start, imports, tokenizer loading, corpus reading, counting,
 bootstrap, printing). Each command runs as its own child process; its wall time is taken
-around the child and its peak resident memory is the child's own ``ru_maxrss`` (``os.wait4``).
+around the child and its peak resident memory is the larger of its ``ru_maxrss`` (``os.wait4``)
+and the peak of the resident memory of the child and its descendants summed, sampled every 20 ms
+(``_treemem.py``): tokeff segments words in helper processes.
 The commands of one job run interleaved (A B A B ...), so a machine shared with other work
 slows both alike; ratios are taken within a round, then the median over the rounds is quoted.
 
@@ -47,6 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+from _treemem import TreeSampler
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,8 +67,10 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
+        sampler = TreeSampler(p.pid)  # the process and its helper processes, summed
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        tree = sampler.stop()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -73,7 +78,10 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
         if p.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} exited {p.returncode}:\n"
                              f"{err.read().decode('utf-8', 'replace')[-3000:]}")
-    return {"wall": wall, "rss_mb": ru.ru_maxrss / 1024.0, "stdout": stdout}
+    # ru_maxrss covers the largest single process of the tree; the sampled sum covers them all.
+    return {"wall": wall, "rss_mb": max(ru.ru_maxrss * 1024.0, tree) / 2**20,
+            "rss_single_mb": ru.ru_maxrss / 1024.0, "rss_tree_mb": tree / 2**20,
+            "stdout": stdout}
 
 
 def tokeff_tokens(stdout: str) -> dict[str, dict[str, int]]:
