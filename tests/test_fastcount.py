@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,6 +47,7 @@ def test_bundled_rank_file_is_the_catalogue_vocabulary(name: str) -> None:
     content_sha, bundled_sha = _fastcount.PINNED[name]
     assert entry.sha256 == content_sha
     ref = resources.files("bpe_openai.data").joinpath(f"{name}.tiktoken.gz")
+    assert _fastcount._package_dir() / "data" / f"{name}.tiktoken.gz" == Path(str(ref))
     raw = ref.read_bytes()
     assert hashlib.sha256(raw).hexdigest() == bundled_sha == _fastcount.bundled_sha256(name)
     assert hashlib.sha256(gzip.decompress(raw)).hexdigest() == content_sha

@@ -20,10 +20,14 @@ Otherwise, or with ``TOKEFF_FAST_COUNT=0`` in the environment, tiktoken counts (
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
+import sys
 import threading
 from collections.abc import Sequence
-from importlib import metadata, resources
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -101,14 +105,51 @@ def counter_for_entry(entry: Any) -> FastCounter | None:
         return _COUNTERS[name]
 
 
+def _package_dir() -> Path | None:
+    # Found without importing bpe_openai: its __init__ parses every bundled rank file in
+    # Python (about a second), which the count-only path does not need.
+    try:
+        spec = importlib.util.find_spec("bpe_openai")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def bundled_sha256(encoding: str) -> str | None:
     """sha256 of the rank file the installed bpe-openai bundles for ``encoding`` (None when it
     bundles none or is not installed)."""
-    try:
-        ref = resources.files("bpe_openai.data").joinpath(f"{encoding}.tiktoken.gz")
-        return hashlib.sha256(ref.read_bytes()).hexdigest()
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
+    pkg = _package_dir()
+    if pkg is None:
         return None
+    try:
+        return hashlib.sha256((pkg / "data" / f"{encoding}.tiktoken.gz").read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _bindings() -> Any:
+    """bpe-openai's extension module, loaded from its file (see :func:`_package_dir`)."""
+    pkg = _package_dir()
+    if pkg is None:
+        return None
+    mod = sys.modules.get("bpe_openai._bindings")
+    if mod is not None:
+        return mod
+    for path in sorted(pkg.glob("_bindings*")):
+        if path.suffix not in (".so", ".pyd"):
+            continue
+        loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(path))
+        spec = importlib.util.spec_from_file_location("bpe_openai._bindings", path,
+                                                      loader=loader)
+        if spec is None:
+            return None
+        try:
+            return importlib.util.module_from_spec(spec)
+        except ImportError:
+            return None
+    return None
 
 
 def _load(encoding: str, bundled: str) -> FastCounter | None:
@@ -119,12 +160,9 @@ def _load(encoding: str, bundled: str) -> FastCounter | None:
         return None
     if bundled_sha256(encoding) != bundled:
         return None
-    try:
-        # The public bpe_openai.Encoding has no count and parses the rank file in Python on
-        # load; the bindings' tokenizer counts without building the token list.
-        from bpe_openai import _bindings
-    except ImportError:
+    # The public bpe_openai.Encoding has no count; the bindings' tokenizer counts without
+    # building the token list.
+    bindings = _bindings()
+    if bindings is None or encoding not in bindings.supported_encodings():
         return None
-    if encoding not in _bindings.supported_encodings():
-        return None
-    return FastCounter(encoding, _bindings.tokenizer_for_encoding(encoding))
+    return FastCounter(encoding, bindings.tokenizer_for_encoding(encoding))
