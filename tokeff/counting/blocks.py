@@ -28,9 +28,10 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
 
     ``words=False`` skips word segmentation (no word metric asked for): ``words`` and
     ``continued`` are None, the segmenter is still recorded. ``ids=False`` keeps no token-id
-    frequencies (no distribution metric asked for), which lets a tokenizer with a count-only
-    path (:meth:`~tokeff.tokenizers.base.Tokenizer.fast_counter`) use it; it applies only
-    without spans and byte tokens, which are read from the ids.
+    frequencies (no distribution metric asked for; tokenizers with an UNK token keep them),
+    which lets a tokenizer with a count-only path
+    (:meth:`~tokeff.tokenizers.base.Tokenizer.fast_counter`) use it; it applies only without
+    spans and byte tokens, which are read from the ids.
     """
     ids = ids or spans or byte_fallback
     toks = list(tokenizers)

@@ -93,9 +93,10 @@ def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True,
     """The backend part of :func:`count`: one batch encode (it needs no segmentation). A
     :class:`~tokeff.errors.TokenizerError` is told which language was being encoded.
     ``ids=False`` with ``spans=False`` asks only for the number of tokens of each text
-    (:meth:`~tokeff.tokenizers.base.Tokenizer.count_tokens`): ``ids`` is then empty."""
+    (:meth:`~tokeff.tokenizers.base.Tokenizer.count_tokens`): ``ids`` is then empty, unless
+    the tokenizer has an UNK token (see :func:`keeps_ids`)."""
     try:
-        if not ids and not spans:
+        if not keeps_ids(tok, ids) and not spans:
             return TokenArrays(ids=np.empty(0, dtype=np.int64), lengths=tok.count_tokens(texts))
         return tok.encode_arrays(texts, spans=spans)
     except TokenizerError as e:
@@ -121,12 +122,20 @@ def _id_freqs(ids: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]
     return np.unique(ids, return_counts=True)
 
 
+def keeps_ids(tok: Tokenizer, ids: bool) -> bool:
+    """Whether counts of ``tok`` keep token-id frequencies: when asked (``ids``), and always for
+    a tokenizer with an UNK token, whose share of tokens the diagnostics read from them when
+    there are no offsets. Fixed per tokenizer, so one cache key always holds the same arrays."""
+    return ids or tok.unk_id is not None
+
+
 def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays, *,
             byte_fallback: bool = True, ids: bool = True) -> Counts:
     """The numpy part of :func:`count`: align an encoding with a prepared language.
     ``byte_fallback=False`` leaves byte tokens uncounted (the tokenizer's byte-fallback mask is
-    then never built); ``ids=False`` keeps no token-id frequencies (needs ``byte_fallback=False``
-    and no spans: byte tokens and spans are read from the ids)."""
+    then never built); ``ids=False`` keeps no token-id frequencies (:func:`keeps_ids`; needs
+    ``byte_fallback=False`` and no spans: byte tokens and spans are read from the ids)."""
+    ids = keeps_ids(tok, ids)
     if not ids and (byte_fallback or arrays.has_spans):
         raise ValueError("counting without token ids needs byte_fallback=False and no spans")
     n = len(lt.texts)
