@@ -2,9 +2,9 @@
 
 When a run needs only the number of tokens of each segment (no token ids, no offsets), the
 catalogue's ``o200k_base`` and ``cl100k_base`` are counted by ``bpe-openai``'s ``count``, which
-gives tiktoken's numbers without building the token list (about 1.4-1.8x faster on FLORES-200,
-and no tiktoken ``Encoding`` to load). It is used only when it is known to count with the same
-vocabulary as the catalogue entry:
+gives tiktoken's numbers without building the token list and without a tiktoken ``Encoding``
+to load (``benchmarks/bench_fastcount.py`` times it). It is used only when it is known to count
+with the same vocabulary as the catalogue entry:
 
 - the installed ``bpe-openai`` is the version pinned here (:data:`VERSION`);
 - the entry is the catalogue's own OpenAI encoding (format ``tiktoken-openai``, its own
