@@ -154,7 +154,7 @@ def _unk_token_shares(results: Results, unk_ids: Mapping[str, int]
     keeps (used where the UNK share of characters is unknown: no token offsets)."""
     out: dict[tuple[str, str], float] = {}
     for (t, la), c in (results.counts or {}).items():
-        if t not in unk_ids:
+        if t not in unk_ids or "token_ids" in c.na_reasons:  # ids not counted: unknown
             continue
         total = float(c.tokens.sum())
         hit = c.token_freqs[c.token_ids == unk_ids[t]]

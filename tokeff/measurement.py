@@ -153,7 +153,9 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
     plan = CountPlan(spans=any("spans" in METRICS[m].needs for m in metric_list),
                      words=any(m in WORD_METRICS for m in metric_list),
                      byte_fallback=any("byte_fallback" in METRICS[m].needs
-                                       for m in metric_list), workers=workers,
+                                       for m in metric_list),
+                     ids=any("token_ids" in METRICS[m].needs for m in metric_list),
+                     workers=workers,
                      executor=executor, scheduler=scheduler, cache=cache, progress=progress,
                      release_tokenizers=[t for spec, t in zip(tokenizers, toks)
                                          if isinstance(spec, str)]
@@ -177,7 +179,8 @@ def measure(corpus: Corpus | str | None, tokenizers: Sequence[Tokenizer | str | 
         "bootstrap": {"resamples": boot.n_resamples, "seed": seed, "ci": ci},
         "alpha": alpha,
         "segmenters": {la: counts[(toks[0].name, la)].segmenter for la in corp.langs},
-        "tokenizers": {t.name: _tok_meta(t) for t in all_toks},
+        "tokenizers": {t.name: _tok_meta(t, count_only=_count_only(counts, t.name, corp.langs))
+                       for t in all_toks},
     }
     if boot.analytic(len(corp)):  # [boot hook] delta-method intervals on very large corpora
         meta["bootstrap"]["method"] = "delta"
@@ -297,8 +300,17 @@ def _select_corpus(corpus: object, langs: Sequence[str] | str | None, pivot: str
     return corp
 
 
-def _tok_meta(t: Tokenizer) -> dict:
+def _count_only(counts: dict, name: str, langs: list[str]) -> bool:
+    """Whether a tokenizer's counts were made by counting only (no ids, so no spans either)."""
+    return bool(langs) and all("token_ids" in counts[(name, la)].na_reasons for la in langs)
+
+
+def _tok_meta(t: Tokenizer, *, count_only: bool = False) -> dict:
+    # "counter": what counted the tokens (a count-only run of an OpenAI encoding may use a
+    # verified faster counter; the numbers are the same, so the signature does not record it).
+    fast = t.fast_counter() if count_only else None
     d = {"backend": t.backend, "backend_version": t.backend_version,
+         "counter": fast.name if fast is not None else f"{t.backend}-{t.backend_version}",
          "fingerprint": t.fingerprint(), "content_hash": t.content_hash(),
          "vocab_size": int(t.vocab_size), "normalization": t.required_normalization,
          "unk_id": t.unk_id}

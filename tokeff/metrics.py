@@ -28,8 +28,8 @@ class MetricInfo:
     - ``num``/``den``: the :class:`~tokeff.counting.Counts` arrays reduced; ``what``: what the
       denominator counts (in "not available (0 words)");
     - ``needs``: inputs counting must produce (``words``: a word segmenter; ``spans``: token
-      offsets; ``byte_fallback``: byte tokens counted); when one is missing the value is "not
-      available" with the recorded reason.
+      offsets; ``byte_fallback``: byte tokens counted; ``token_ids``: token-id frequencies);
+      when one is missing the value is "not available" with the recorded reason.
     """
 
     name: str
@@ -77,7 +77,8 @@ METRICS: dict[str, MetricInfo] = {m.name: m for m in [
        "tokens / tokens of the reference tokenizer on the same language", num="tokens",
        den="tokens", against="reference"),
     _M("renyi_efficiency", "0..1", "higher", "distribution",
-       "Renyi entropy of the token-id distribution / log |V| (Zouhar et al. 2023)"),
+       "Renyi entropy of the token-id distribution / log |V| (Zouhar et al. 2023)",
+       needs=("token_ids",)),
     _M("unk_rate", "fraction", "lower", "ratio", "share of characters covered by UNK tokens",
        num="unk_chars", den="chars", what="characters", needs=("spans",)),
     _M("byte_fallback_rate", "fraction", "lower", "ratio",

@@ -21,14 +21,19 @@ from .kernel import Job, count, plan_blocks, prepare_text, segmenter_signatures
 def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                  segmenters: dict[str, str | None], *, runner: Any, store: CountCache | None,
                  spans: bool = True, words: bool = True, byte_fallback: bool = True,
-                 block_size: int | None = None,
+                 ids: bool = True, block_size: int | None = None,
                  progress: Callable[[str], None] | None = None,
                  ) -> dict[tuple[str, str], Counts]:
     """Counts of every tokenizer on every language of an in-memory corpus.
 
     ``words=False`` skips word segmentation (no word metric asked for): ``words`` and
-    ``continued`` are None, the segmenter is still recorded.
+    ``continued`` are None, the segmenter is still recorded. ``ids=False`` keeps no token-id
+    frequencies (no distribution metric asked for; tokenizers with an UNK token keep them),
+    which lets a tokenizer with a count-only path
+    (:meth:`~tokeff.tokenizers.base.Tokenizer.fast_counter`) use it; it applies only without
+    spans and byte tokens, which are read from the ids.
     """
+    ids = ids or spans or byte_fallback
     toks = list(tokenizers)
     langs = corpus.langs
     seg_names = {lang: segmenters.get(lang) for lang in langs}
@@ -43,7 +48,9 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
     sigs = segmenter_signatures(seg_names) if store is not None else {}
     if store is not None and not words:
         sigs = {lang: "nowords" for lang in langs}
-    counted = ("spans" if spans else "nospans") + ("" if byte_fallback else "+nobf")
+    # What the counts hold is part of the key: entries with and without ids never mix.
+    counted = ("spans" if spans else "nospans") + ("" if byte_fallback else "+nobf") + \
+        ("" if ids else "+noids")
     for lang in langs:
         texts = corpus.segments[lang]
         blocks = plan_blocks(texts, max_block=block_size, content_defined=store is not None)
@@ -65,7 +72,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                         out_parts[(ti, lang)][bi] = hit
             if missing:
                 jobs.append(Job(lang, a, b, texts[a:b], seg_names[lang], missing,
-                                byte_fallback))
+                                byte_fallback, ids))
 
     remaining = {k: sum(p is None for p in v) for k, v in out_parts.items()}
 
@@ -91,7 +98,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
             parts = out_parts[(ti, lang)]
             if not parts:  # a corpus with no segments: count the empty language directly
                 parts = [count(t, prepare_text(lang, [], seg_names[lang]), spans=spans,
-                               byte_fallback=byte_fallback)]
+                               byte_fallback=byte_fallback, ids=ids)]
             out[(t.name, lang)] = concat_counts(parts)  # type: ignore[arg-type]
     if not words:
         for c in out.values():

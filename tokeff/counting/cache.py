@@ -52,6 +52,7 @@ from .counts import (
     BASE_FIELDS,
     BYTE_FALLBACK_NOT_COUNTED,
     SEGMENT_FIELDS,
+    TOKEN_IDS_NOT_COUNTED,
     Counts,
     no_spans_reason,
 )
@@ -99,6 +100,8 @@ def encode_entry(key: str, c: Counts) -> bytes:
     meta: dict[str, Any] = {"key": key, "tokeff": __version__, "segmenter": c.segmenter,
                             "n": c.n_segments, "has_spans": c.unk_chars is not None,
                             "arrays": []}
+    if "token_ids" in c.na_reasons:
+        meta["has_ids"] = False  # absent in older entries, which all kept ids
     chunks: list[bytes] = []
     for name in _ARRAYS:
         a = getattr(c, name)
@@ -159,8 +162,10 @@ def decode_entry(data: bytes, key: str) -> tuple[dict[str, Any], dict[str, np.nd
         if arrays[name] is None:
             raise CorruptEntry(f"{name} missing")
     ids, fr = arrays["token_ids"], arrays["token_freqs"]
-    if ids is None or fr is None or len(ids) != len(fr) or \
-            int(fr.sum()) != int(arrays["tokens"].sum()):  # type: ignore[union-attr]
+    # Counts made without token ids keep empty frequency arrays.
+    tokens = arrays["tokens"]
+    total = int(tokens.sum()) if meta.get("has_ids", True) and tokens is not None else 0
+    if ids is None or fr is None or len(ids) != len(fr) or int(fr.sum()) != total:
         raise CorruptEntry("token frequencies do not add up to the token counts")
     return meta, arrays
 
@@ -281,6 +286,8 @@ class CountCache:
             na["words"] = unavailable_reason(lang)
         if arrays["byte_fallback"] is None:
             na["byte_fallback"] = BYTE_FALLBACK_NOT_COUNTED
+        if not meta.get("has_ids", True):
+            na["token_ids"] = TOKEN_IDS_NOT_COUNTED
         return Counts(tokenizer, lang, token_ids=arrays.pop("token_ids"),  # type: ignore[arg-type]
                       token_freqs=arrays.pop("token_freqs"),  # type: ignore[arg-type]
                       vocab_size=int(vocab_size), segmenter=meta["segmenter"], na_reasons=na,

@@ -21,8 +21,9 @@ SEGMENT_FIELDS = ("tokens", "chars", "bytes", "byte_fallback", "words", "continu
 #: What a Counts may lack, each with the reason recorded in ``Counts.na_reasons`` under this key:
 #: ``words`` (no word segmentation: no segmenter for the language, or no word metric asked
 #: for), ``spans`` (the tokenizer gives no token offsets, or none were asked for) and
-#: ``byte_fallback`` (byte tokens not counted: the byte-fallback rate was not asked for).
-INPUTS = ("words", "spans", "byte_fallback")
+#: ``byte_fallback`` (byte tokens not counted: the byte-fallback rate was not asked for) and
+#: ``token_ids`` (token-id frequencies not kept: no metric of the token-id distribution).
+INPUTS = ("words", "spans", "byte_fallback", "token_ids")
 
 
 def no_spans_reason(tokenizer: str) -> str:
@@ -31,6 +32,8 @@ def no_spans_reason(tokenizer: str) -> str:
 
 WORDS_NOT_COUNTED = "words not counted (no word metric was asked for)"
 BYTE_FALLBACK_NOT_COUNTED = "byte tokens not counted (the byte-fallback rate was not asked for)"
+TOKEN_IDS_NOT_COUNTED = ("token ids not counted (no metric of the token-id distribution was "
+                         "asked for)")
 
 
 @dataclass
@@ -40,7 +43,8 @@ class Counts:
     ``words``/``continued`` are None when the language has no word segmenter;
     ``continued``/``unk_chars`` are None when the tokenizer gives no offsets. ``na_reasons`` says
     why, keyed by the missing input (:data:`INPUTS`: ``words``, ``spans``).
-    ``token_ids``/``token_freqs`` are the distinct token ids used and how often.
+    ``token_ids``/``token_freqs`` are the distinct token ids used and how often (both empty,
+    with a ``token_ids`` reason, when ids were not counted).
 
     Arrays are int64, except after :meth:`compact` (streamed corpora), where each is the
     smallest signed integer type that holds its values; sums are the same either way (numpy

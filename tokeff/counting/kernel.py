@@ -23,7 +23,7 @@ from ..corpora.model import Corpus
 from ..errors import TokenizerError
 from ..segmenters import get_segmenter, unavailable_reason
 from ..tokenizers.base import TokenArrays, Tokenizer
-from .counts import BYTE_FALLBACK_NOT_COUNTED, Counts, no_spans_reason
+from .counts import BYTE_FALLBACK_NOT_COUNTED, TOKEN_IDS_NOT_COUNTED, Counts, no_spans_reason
 
 #: Content-defined blocks: a block ends after a segment whose crc32 is 0 modulo this (once the
 #: block has MIN_BLOCK segments), or when it reaches MAX_BLOCK segments. Boundaries depend only
@@ -89,10 +89,15 @@ def char_start_cum(lt: LangText) -> np.ndarray:
 
 
 def encode(tok: Tokenizer, texts: Sequence[str], *, spans: bool = True,
-           lang: str | None = None) -> TokenArrays:
+           lang: str | None = None, ids: bool = True) -> TokenArrays:
     """The backend part of :func:`count`: one batch encode (it needs no segmentation). A
-    :class:`~tokeff.errors.TokenizerError` is told which language was being encoded."""
+    :class:`~tokeff.errors.TokenizerError` is told which language was being encoded.
+    ``ids=False`` with ``spans=False`` asks only for the number of tokens of each text
+    (:meth:`~tokeff.tokenizers.base.Tokenizer.count_tokens`): ``ids`` is then empty, unless
+    the tokenizer has an UNK token (see :func:`keeps_ids`)."""
     try:
+        if not keeps_ids(tok, ids) and not spans:
+            return TokenArrays(ids=np.empty(0, dtype=np.int64), lengths=tok.count_tokens(texts))
         return tok.encode_arrays(texts, spans=spans)
     except TokenizerError as e:
         if e.language is None:
@@ -117,17 +122,28 @@ def _id_freqs(ids: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]
     return np.unique(ids, return_counts=True)
 
 
+def keeps_ids(tok: Tokenizer, ids: bool) -> bool:
+    """Whether counts of ``tok`` keep token-id frequencies: when asked (``ids``), and always for
+    a tokenizer with an UNK token, whose share of tokens the diagnostics read from them when
+    there are no offsets. Fixed per tokenizer, so one cache key always holds the same arrays."""
+    return ids or tok.unk_id is not None
+
+
 def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays, *,
-            byte_fallback: bool = True) -> Counts:
+            byte_fallback: bool = True, ids: bool = True) -> Counts:
     """The numpy part of :func:`count`: align an encoding with a prepared language.
     ``byte_fallback=False`` leaves byte tokens uncounted (the tokenizer's byte-fallback mask is
-    then never built)."""
+    then never built); ``ids=False`` keeps no token-id frequencies (:func:`keeps_ids`; needs
+    ``byte_fallback=False`` and no spans: byte tokens and spans are read from the ids)."""
+    ids = keeps_ids(tok, ids)
+    if not ids and (byte_fallback or arrays.has_spans):
+        raise ValueError("counting without token ids needs byte_fallback=False and no spans")
     n = len(lt.texts)
     lengths = arrays.lengths
     if len(lengths) != n:
         raise RuntimeError(f"tokenizer {tok.name!r} returned {len(lengths)} encodings for "
                            f"{n} texts")
-    ids = arrays.ids
+    ids_kept, ids = ids, arrays.ids
     tok_seg = np.repeat(np.arange(n), lengths)
     na: dict[str, str] = {}
     bf: np.ndarray | None = None
@@ -142,7 +158,11 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays, *,
     else:
         na["byte_fallback"] = BYTE_FALLBACK_NOT_COUNTED
     vocab_size = int(tok.vocab_size)
-    uids, freqs = _id_freqs(ids, vocab_size)
+    if ids_kept:
+        uids, freqs = _id_freqs(ids, vocab_size)
+    else:
+        uids = freqs = np.empty(0, dtype=np.int64)
+        na["token_ids"] = TOKEN_IDS_NOT_COUNTED
     continued = unk = None
     if arrays.has_spans:
         gs = arrays.starts + lt.byte_base[tok_seg]
@@ -174,10 +194,10 @@ def combine(tok: Tokenizer, lt: LangText, arrays: TokenArrays, *,
 
 
 def count(tok: Tokenizer, lt: LangText, *, spans: bool = True,
-          byte_fallback: bool = True) -> Counts:
+          byte_fallback: bool = True, ids: bool = True) -> Counts:
     """Count one tokenizer on one prepared language."""
-    return combine(tok, lt, encode(tok, lt.texts, spans=spans, lang=lt.lang),
-                   byte_fallback=byte_fallback)
+    return combine(tok, lt, encode(tok, lt.texts, spans=spans, lang=lt.lang, ids=ids),
+                   byte_fallback=byte_fallback, ids=ids)
 
 
 # -- blocks ------------------------------------------------------------------------------------
@@ -243,12 +263,13 @@ class Job:
     segmenter: str | None
     tok_indices: list[int]
     byte_fallback: bool = True  # count byte tokens (builds each tokenizer's mask)
+    ids: bool = True  # keep token-id frequencies (False: count-only path where there is one)
 
 
 def run_job(job: Job, tokenizers: Sequence[Tokenizer], spans: bool) -> list[Counts]:
     """Prepare a block once and count every tokenizer of the job on it (serially)."""
     lt = prepare_text(job.lang, job.texts, job.segmenter)
-    return [count(tokenizers[i], lt, spans=spans, byte_fallback=job.byte_fallback)
+    return [count(tokenizers[i], lt, spans=spans, byte_fallback=job.byte_fallback, ids=job.ids)
             for i in job.tok_indices]
 
 

@@ -71,7 +71,8 @@ class CountPlan:
 
     ``spans``: ask the tokenizers for token offsets (continued words, UNK rate); ``words``:
     segment words (fertility, continued words); ``byte_fallback``: count byte tokens (the
-    byte-fallback rate); ``cache``: True, a directory, a
+    byte-fallback rate); ``ids``: keep token-id frequencies (the Renyi efficiency; without
+    them, spans and byte tokens, a tokenizer may count by its count-only path); ``cache``: True, a directory, a
     :class:`~tokeff.counting.cache.CountCache`, or None for ``$TOKEFF_CACHE``; ``executor`` and
     ``workers``: the runner (:func:`get_runner`); ``scheduler``: a Dask scheduler address;
     ``block_size``: segments per block; ``progress``: called with ``"<tokenizer> <lang>"`` as
@@ -83,6 +84,7 @@ class CountPlan:
     spans: bool = True
     words: bool = True
     byte_fallback: bool = True
+    ids: bool = True  # rustcount: keep token-id frequencies (False: count-only path allowed)
     workers: int | None = None
     executor: Any = None
     scheduler: str | None = None
@@ -109,7 +111,7 @@ class CountPlan:
                 runner.release = [id(t) in keep for t in tokenizers]
             return count_corpus(corpus, tokenizers, segmenters, runner=runner, store=store,
                                 spans=self.spans, words=self.words,
-                                byte_fallback=self.byte_fallback,
+                                byte_fallback=self.byte_fallback, ids=self.ids,  # rustcount
                                 block_size=self.block_size, progress=self.progress)
         finally:
             close = getattr(runner, "close", None)
@@ -131,6 +133,7 @@ class CountPlan:
                                                  store=store, spans=self.spans,
                                                  words=self.words,
                                                  byte_fallback=self.byte_fallback,
+                                                 ids=self.ids,  # rustcount
                                                  block_size=self.block_size))
                 del chunk
             out = acc.result()

@@ -184,13 +184,14 @@ class ThreadRunner:
             for ti in sorted(job.tok_indices,
                              key=lambda t: not _releases_gil_in_one_call(tokenizers[t])):
                 g = pool.submit(kernel.encode, tokenizers[ti], job.texts, spans=spans,
-                                lang=job.lang)
+                                lang=job.lang, ids=job.ids)  # rustcount: ids
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
 
         def combine_later(j: int, ti: int, arrays: Any) -> None:
             g = pool.submit(kernel.combine, tokenizers[ti], state[j]["lt"], arrays,
-                            byte_fallback=jobs[j].byte_fallback)
+                            byte_fallback=jobs[j].byte_fallback,
+                            ids=jobs[j].ids)  # rustcount: ids
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
@@ -283,7 +284,8 @@ class ThreadRunner:
 
         def combine(j: int, ti: int, arrays: Any) -> None:
             g = pool.submit(kernel.combine, for_combine(ti), lts[j], arrays,
-                            byte_fallback=jobs[j].byte_fallback)
+                            byte_fallback=jobs[j].byte_fallback,
+                            ids=jobs[j].ids)  # rustcount: ids
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
@@ -295,7 +297,7 @@ class ThreadRunner:
                     return
                 ti, j = nxt
                 g = pool.submit(kernel.encode, tokenizers[ti], jobs[j].texts, spans=spans,
-                                lang=jobs[j].lang)
+                                lang=jobs[j].lang, ids=jobs[j].ids)  # rustcount: ids
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
                 encoding += 1

@@ -26,6 +26,7 @@ from typing import Any
 from .._io import user_cache_dir
 from .._version import __version__
 from ..errors import TokenizerError
+from ._fastcount import FastCounter, counter_for_entry
 from ._hashcache import file_identity
 from .base import Tokenizer
 
@@ -164,6 +165,12 @@ class LazyTokenizer(Tokenizer):
 
     def encode_arrays(self, texts, *, spans: bool = True):  # type: ignore[override]
         return self.real().encode_arrays(texts, spans=spans)
+
+    def fast_counter(self) -> FastCounter | None:
+        # Known from the entry alone: a count-only run of an OpenAI encoding loads nothing.
+        if self.backend != "tiktoken":
+            return None
+        return counter_for_entry(self._entry)
 
     def byte_fallback_mask(self):  # type: ignore[override]
         return self.real().byte_fallback_mask()

@@ -46,6 +46,7 @@ import numpy as np
 
 from ..errors import TokenizerError, UsageError
 from . import _hashcache
+from ._fastcount import FastCounter
 
 NORMALIZATIONS = ("none", "NFC", "NFKC")
 
@@ -213,6 +214,20 @@ class Tokenizer:
                     _remap_normalized_spans(texts, normed, arrays)
                 return arrays
         return ids_to_arrays(self._encode_ids(normed))
+
+    def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
+        """The number of tokens of each text (int64), equal to the lengths of
+        :meth:`encode_arrays`; counted by :meth:`fast_counter` when the tokenizer has one."""
+        texts = list(texts)
+        counter = self.fast_counter()
+        if counter is not None:
+            return counter.count(self._normalize(texts))
+        return self.encode_arrays(texts, spans=False).lengths.astype(np.int64, copy=False)
+
+    def fast_counter(self) -> FastCounter | None:
+        """A counter that gives :meth:`count_tokens` without token ids, verified to count as
+        this tokenizer does (:mod:`tokeff.tokenizers._fastcount`), or None."""
+        return None
 
     @property
     def has_offsets(self) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TokenizerError
+from ._fastcount import FastCounter, counter_for_entry
 from ._hashcache import file_identity
 from .base import TokenArrays, Tokenizer, ids_to_arrays, spans_from_byte_lengths, valid_utf8
 
@@ -140,6 +141,12 @@ class TiktokenTokenizer(Tokenizer):
     @property
     def vocab_size(self) -> int:
         return int(self.encoding.n_vocab)
+
+    def fast_counter(self) -> FastCounter | None:
+        # Only the catalogue's own OpenAI encodings, whose vocabulary bpe-openai is pinned to.
+        if self.text_tokens:
+            return None
+        return counter_for_entry(getattr(self, "catalogue_entry", None))
 
     def _token_nbytes(self) -> np.ndarray:
         if self._nbytes is None:
