@@ -62,11 +62,24 @@ GOALS = {"default_cold_time": 1.3, "default_cold_memory": 1.3, "warm_seconds": 1
          "warm_mb": 200.0, "flores_raw_over_tokeff": 0.8}
 
 
+#: Compiled bytecode, shared by every command: as on a user's machine, where Python keeps it
+#: (this machine sets PYTHONDONTWRITEBYTECODE, which would make every process compile its
+#: sources again, tokeff's more than a short script's).
+BYTECODE = Path(tempfile.gettempdir()) / "tokeff-bench-bytecode"
+
+
+def with_bytecode(env: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ if env is None else env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
+    return env
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Wall seconds, the child's peak RSS (MiB) and its stdout, for one whole process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, cwd=REPO, env=with_bytecode(env), stdout=out, stderr=err)
         sampler = TreeSampler(p.pid)  # the process and its helper processes, summed
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
