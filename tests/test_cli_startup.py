@@ -73,6 +73,13 @@ def test_compare_imports_no_application_module(tmp_path):
         f"    rc = main(['compare', '--corpus', {str(corpus)!r}, '--tokenizers', 'chars',\n"
         "               '--metrics', 'tokens,parity', '--bootstrap', '0', '--no-cache', '-q'])\n"
         "assert rc == 0 and 'parity' in out.getvalue(), (rc, out.getvalue())\n"
+        # The default tokenizers and the embedded corpus are built-in names: no scan of every
+        # installed distribution's entry points.
+        "from tokeff.corpora import CORPORA, resolve\n"
+        "from tokeff.segmenters import SEGMENTERS\n"
+        "from tokeff.tokenizers import TOKENIZERS, default_tokenizer_names\n"
+        "assert default_tokenizer_names() and resolve('udhr').name == 'udhr'\n"
+        "assert not any(r._entry_points_loaded for r in (CORPORA, SEGMENTERS, TOKENIZERS))\n"
     )
     mods = _imported(code)
     assert "tokeff.measurement" in mods  # (the probe did run the command)

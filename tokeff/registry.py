@@ -3,6 +3,8 @@
 Built-in entries register themselves by name; third-party packages add entries through the
 entry-point groups ``tokeff.tokenizers``, ``tokeff.segmenters`` and ``tokeff.corpora``
 (each entry point names a factory). Backends are imported lazily, only when an entry is used.
+A registered name wins over an entry point of the same name, so entry points are looked up
+(a scan of every installed distribution) only for a name nobody registered.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class Registry(Generic[T]):
         for ep in metadata.entry_points(group=self.group):
             if ep.name not in self._factories:
                 self._factories[ep.name] = _LazyEntryPoint(ep)
+
+    def registered(self, name: str) -> bool:
+        """Whether ``name`` was registered (entry points not consulted)."""
+        return name in self._factories
 
     def __contains__(self, name: object) -> bool:
         if name in self._factories:
