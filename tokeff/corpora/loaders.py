@@ -41,7 +41,8 @@ def read_text(path: Path) -> str:
             f"{raw[e.start:e.start + 4]!r}. Convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)."
         ) from None
     text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n")
+    # (looking for one character is ~7x faster than replace() finding nothing to replace)
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def check_line_endings(path: str | os.PathLike[str], bare_cr: int, lf: int) -> None:
