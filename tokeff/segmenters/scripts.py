@@ -44,7 +44,7 @@ OTHER, TARGET, ATTACH = 0, 1, 2
 _WS = {" ", "\t", "\u00a0", "\u3000"}  # horizontal whitespace that may stay inside a run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _patterns(scripts: tuple[str, ...]) -> tuple:
     """(script, script extensions, inherited) patterns, compiled on first use: importing
     ``regex`` and compiling cost ~20 ms, and a segmenter may be made only for its signature
