@@ -145,8 +145,9 @@ def renyi_efficiency(freqs: np.ndarray, vocab_size: int, alpha: float = 2.5) -> 
 #: normal to well within its own resampling noise. The signature records it (``boot:delta/95``);
 #: FLORES-200 (about 2,000 segments) and every corpus under a million segments are resampled.
 ANALYTIC_FROM = 1_000_000
-#: Resampled ratios (float64) whose quantiles are taken in one call: 64 MB.
-QUANTILE_BLOCK = 2**23
+#: Resampled ratios (float64) whose quantiles are taken in one call: 32 MB (with the column
+#: copies and np.quantile's own copy, about four times that at most, for a moment).
+QUANTILE_BLOCK = 2**22
 
 
 @dataclass
