@@ -52,6 +52,20 @@ def test_registry_discovers_entry_points(monkeypatch):
     assert reg.create("plugin-tok").name == "plugin-tok"
 
 
+def test_registered_names_are_answered_without_scanning_entry_points(monkeypatch):
+    # The scan reads every installed distribution's metadata; a registered name wins anyway.
+    def no_scan(group=None):
+        raise AssertionError("entry points scanned")
+
+    monkeypatch.setattr(metadata, "entry_points", no_scan)
+    reg: Registry = Registry("thing", "tokeff.test")
+    reg.register("one", lambda: 1)
+    assert "one" in reg and reg.create("one") == 1 and reg.factory("one")() == 1
+    assert reg.registered("one") and not reg.registered("two")
+    with pytest.raises(AssertionError, match="scanned"):
+        "two" in reg  # noqa: B015 (an unknown name is looked up among entry points)
+
+
 def test_third_party_tokenizer_through_registry():
     class Tok:
         name = "mine"

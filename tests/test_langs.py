@@ -188,3 +188,50 @@ def test_a_mistyped_file_name_is_an_error_with_did_you_mean(tmp_path: Path) -> N
                                           r"language \(unknown language 'xxx_Zzzz': 'xxx' is "
                                           r"not an ISO 639 language code"):
         load_txt_dir(d)
+
+
+# -- resolutions remembered between runs ------------------------------------------------------------
+
+def _run(code: str, cache: Path, **env: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    full = {k: v for k, v in os.environ.items() if k != "TOKEFF_NO_CACHE"}
+    full.update(TOKEFF_CACHE_DIR=str(cache), **env)
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=full, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+RESOLVE = ("import sys\nfrom tokeff.langs import resolve_lang\n"
+           "print([resolve_lang(x) for x in ('zh-TW', 'en', 'cmn_Hans', 'abk_Cyrl')], "
+           "'langcodes' in sys.modules)")
+
+
+def test_resolutions_are_remembered_between_runs(tmp_path: Path) -> None:
+    codes = "['zho_Hant', 'eng_Latn', 'zho_Hans', 'abk_Cyrl']"
+    assert _run(RESOLVE, tmp_path) == f"{codes} True"  # resolved through langcodes, kept
+    [stored] = (tmp_path / "langs").glob("*.json")
+    assert json.loads(stored.read_text(encoding="utf-8"))["codes"]["zh-TW"] == "zho_Hant"
+    assert _run(RESOLVE, tmp_path) == f"{codes} False"  # answered without langcodes
+    # A file for other inputs (another langcodes, tokeff or langs.py) is not used.
+    data = json.loads(stored.read_text(encoding="utf-8"))
+    stored.write_text(json.dumps({"key": data["key"] + "x", "codes": {"zh-TW": "eng_Latn"}}),
+                      encoding="utf-8")
+    assert _run(RESOLVE, tmp_path) == f"{codes} True"
+    stored.write_text("{not json", encoding="utf-8")
+    assert _run(RESOLVE, tmp_path) == f"{codes} True"
+    # TOKEFF_NO_CACHE: nothing read, nothing written.
+    other = tmp_path / "off"
+    assert _run(RESOLVE, other, TOKEFF_NO_CACHE="1") == f"{codes} True"
+    assert not (other / "langs").exists()
+
+
+def test_refused_spellings_are_not_remembered(tmp_path: Path) -> None:
+    code = ("from tokeff.langs import resolve_lang\nfrom tokeff.errors import UsageError\n"
+            "try:\n    resolve_lang('zho_Hnas')\nexcept UsageError:\n    print('refused')\n")
+    assert _run(code, tmp_path) == "refused"
+    stored = [json.loads(p.read_text(encoding="utf-8"))["codes"]
+              for p in (tmp_path / "langs").glob("*.json")]
+    # (the suggestions resolved 'zho' on the way; that one is kept)
+    assert stored and all("zho_Hnas" not in codes for codes in stored)

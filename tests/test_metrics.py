@@ -230,6 +230,27 @@ def test_bootstrap_matches_naive_loop():
     assert np.allclose(sums, np.array(naive))
 
 
+@pytest.mark.parametrize("block", [None, 2000])
+def test_bootstrap_intervals_equal_one_interval_per_pair(block, monkeypatch):
+    # intervals() takes the quantiles of many pairs in one call (in blocks); each must be the
+    # float interval() gives for that pair alone, including pairs with zero denominators.
+    import tokeff.metrics as tm
+
+    if block is not None:  # blocks of 8 pairs (2000 // 250 resamples)
+        monkeypatch.setattr(tm, "QUANTILE_BLOCK", block)
+    rng = np.random.default_rng(5)
+    cols = rng.integers(0, 40, size=(45, 12))
+    cols[:, 3] = 0  # a denominator that is zero in every resample: no interval
+    cols[:, 7] = rng.random(45) < 0.05  # zero in some resamples only
+    pairs = [(int(rng.integers(12)), int(rng.integers(12))) for _ in range(60)] + [(0, 3), (1, 7)]
+    for level in (0.95, 0.5):
+        boot = Bootstrap(n_resamples=250, seed=3, level=level)
+        sums = boot.resampled_sums(cols)
+        expected = [boot.interval(sums[:, a], sums[:, b]) for a, b in pairs]
+        assert expected[-2] is None and expected[-1] is not None
+        assert boot.intervals(cols, pairs) == expected
+
+
 def test_ci_contains_point_and_recorded():
     c = corpus({"eng_Latn": [f"word{i} x y" for i in range(40)],
                 "fra_Latn": [f"mot{i} a b c d" * (1 + i % 3) for i in range(40)]})

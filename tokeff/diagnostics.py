@@ -122,8 +122,10 @@ def _shares(results: Results, metric: str, num: str, den: str) -> dict[tuple[str
     for r in results.rows:
         if r.metric == metric and r.value is not None:
             out[(r.tokenizer, r.lang)] = r.value
+    # (Results.tokenizers and .langs walk every row: asked once, not per count)
+    toks, langs = set(results.tokenizers), set(results.langs)
     for (t, la), c in (results.counts or {}).items():
-        if (t, la) in out or t not in results.tokenizers or la not in results.langs:
+        if (t, la) in out or t not in toks or la not in langs:
             continue
         a, b = getattr(c, num, None), getattr(c, den, None)
         if a is None or b is None:

@@ -18,15 +18,25 @@ an error with the nearest codes (``zho_Hnas`` -> did you mean ``zho_Hans``?).
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import functools
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import regex
-from langcodes import Language
-from langcodes.data_dicts import LIKELY_SUBTAGS, NORMALIZED_MACROLANGUAGES
-from langcodes.tag_parser import LanguageTagError
-
+from ._io import user_cache_dir
+from ._version import __version__
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from langcodes import Language
 
 #: The 204 language codes of FLORES-200 (dev/devtest file names).
 FLORES200_CODES: frozenset[str] = frozenset(["ace_Arab", "ace_Latn", "acm_Arab", "acq_Arab", "aeb_Arab", "afr_Latn", "ajp_Arab", "aka_Latn", "als_Latn", "amh_Ethi", "apc_Arab", "arb_Arab", "arb_Latn", "ars_Arab", "ary_Arab", "arz_Arab", "asm_Beng", "ast_Latn", "awa_Deva", "ayr_Latn", "azb_Arab", "azj_Latn", "bak_Cyrl", "bam_Latn", "ban_Latn", "bel_Cyrl", "bem_Latn", "ben_Beng", "bho_Deva", "bjn_Arab", "bjn_Latn", "bod_Tibt", "bos_Latn", "bug_Latn", "bul_Cyrl", "cat_Latn", "ceb_Latn", "ces_Latn", "cjk_Latn", "ckb_Arab", "crh_Latn", "cym_Latn", "dan_Latn", "deu_Latn", "dik_Latn", "dyu_Latn", "dzo_Tibt", "ell_Grek", "eng_Latn", "epo_Latn", "est_Latn", "eus_Latn", "ewe_Latn", "fao_Latn", "fij_Latn", "fin_Latn", "fon_Latn", "fra_Latn", "fur_Latn", "fuv_Latn", "gaz_Latn", "gla_Latn", "gle_Latn", "glg_Latn", "grn_Latn", "guj_Gujr", "hat_Latn", "hau_Latn", "heb_Hebr", "hin_Deva", "hne_Deva", "hrv_Latn", "hun_Latn", "hye_Armn", "ibo_Latn", "ilo_Latn", "ind_Latn", "isl_Latn", "ita_Latn", "jav_Latn", "jpn_Jpan", "kab_Latn", "kac_Latn", "kam_Latn", "kan_Knda", "kas_Arab", "kas_Deva", "kat_Geor", "kaz_Cyrl", "kbp_Latn", "kea_Latn", "khk_Cyrl", "khm_Khmr", "kik_Latn", "kin_Latn", "kir_Cyrl", "kmb_Latn", "kmr_Latn", "knc_Arab", "knc_Latn", "kon_Latn", "kor_Hang", "lao_Laoo", "lij_Latn", "lim_Latn", "lin_Latn", "lit_Latn", "lmo_Latn", "ltg_Latn", "ltz_Latn", "lua_Latn", "lug_Latn", "luo_Latn", "lus_Latn", "lvs_Latn", "mag_Deva", "mai_Deva", "mal_Mlym", "mar_Deva", "min_Arab", "min_Latn", "mkd_Cyrl", "mlt_Latn", "mni_Beng", "mos_Latn", "mri_Latn", "mya_Mymr", "nld_Latn", "nno_Latn", "nob_Latn", "npi_Deva", "nso_Latn", "nus_Latn", "nya_Latn", "oci_Latn", "ory_Orya", "pag_Latn", "pan_Guru", "pap_Latn", "pbt_Arab", "pes_Arab", "plt_Latn", "pol_Latn", "por_Latn", "prs_Arab", "quy_Latn", "ron_Latn", "run_Latn", "rus_Cyrl", "sag_Latn", "san_Deva", "sat_Olck", "scn_Latn", "shn_Mymr", "sin_Sinh", "slk_Latn", "slv_Latn", "smo_Latn", "sna_Latn", "snd_Arab", "som_Latn", "sot_Latn", "spa_Latn", "srd_Latn", "srp_Cyrl", "ssw_Latn", "sun_Latn", "swe_Latn", "swh_Latn", "szl_Latn", "tam_Taml", "taq_Latn", "taq_Tfng", "tat_Cyrl", "tel_Telu", "tgk_Cyrl", "tgl_Latn", "tha_Thai", "tir_Ethi", "tpi_Latn", "tsn_Latn", "tso_Latn", "tuk_Latn", "tum_Latn", "tur_Latn", "twi_Latn", "tzm_Tfng", "uig_Arab", "ukr_Cyrl", "umb_Latn", "urd_Arab", "uzn_Latn", "vec_Latn", "vie_Latn", "war_Latn", "wol_Latn", "xho_Latn", "ydd_Hebr", "yor_Latn", "yue_Hant", "zho_Hans", "zho_Hant", "zsm_Latn", "zul_Latn"])
@@ -46,7 +56,7 @@ SPACE_DELIMITED_SCRIPTS: frozenset[str] = frozenset(
     ["Latn", "Cyrl", "Grek", "Armn", "Geor", "Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Tfng", "Ethi", "Cher", "Cans", "Olck", "Mong", "Hang", "Deva", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh", "Adlm", "Copt", "Glag", "Runr", "Vaii"]
 )
 
-_CODE_RE = regex.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
+_CODE_RE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
 
 
 def is_code(code: str) -> bool:
@@ -95,6 +105,9 @@ _HINT = ("Use a FLORES-200 style code such as 'eng_Latn' or 'zho_Hans' (ISO 639-
 def _tables() -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, tuple[str, ...]]]:
     """(BCP 47 language subtag -> ISO 639-3 code, (subtag, region) -> code, code -> its
     FLORES-200 scripts), built once from the FLORES-200 codes and CLDR's data."""
+    from langcodes import Language
+    from langcodes.data_dicts import NORMALIZED_MACROLANGUAGES
+
     by_subtag: dict[str, str] = {}
     by_region: dict[tuple[str, str], str] = dict(_REGION_CODED_AS)
     scripts: dict[str, list[str]] = {}
@@ -116,6 +129,8 @@ def _tables() -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, tup
 
 def _has_likely_script(tag: Language) -> bool:
     """True when CLDR knows the likely script of this language (not the 'und' fallback)."""
+    from langcodes.data_dicts import LIKELY_SUBTAGS
+
     return any(t in LIKELY_SUBTAGS for t in tag.broader_tags() if not t.startswith("und"))
 
 
@@ -147,9 +162,21 @@ def resolve_lang(name: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _resolve(text: str) -> str:
     """resolve_lang for a stripped, non-empty string (cached: called for every language of
-    every corpus, selection and result)."""
+    every corpus, selection and result; and remembered on disk, see :class:`_Remembered`)."""
     if text in FLORES200_CODES:
         return text
+    code = _REMEMBERED.get(text)
+    if code is None:
+        code = _resolve_tag(text)
+        _REMEMBERED.add(text, code)
+    return code
+
+
+def _resolve_tag(text: str) -> str:
+    """_resolve through the language-tag data of langcodes (imported here, on first use)."""
+    from langcodes import Language
+    from langcodes.tag_parser import LanguageTagError
+
     try:
         tag = Language.get(text.replace("_", "-"))
     except (LanguageTagError, ValueError):
@@ -157,7 +184,7 @@ def _resolve(text: str) -> str:
     if not tag.is_valid():
         raise _unknown(text, _invalid_part(tag))
     if tag.extlangs:  # a 3-letter second subtag that is no extended language: a typo'd script
-        bad = regex.split(r"[-_]", text)[1]
+        bad = re.split(r"[-_]", text)[1]
         raise _unknown(text, f"{bad!r} is not a script code (ISO 15924 codes have "
                              f"4 letters, e.g. Latn, Hans)")
     if tag.variants or tag.extensions or tag.private:
@@ -174,6 +201,8 @@ def _resolve(text: str) -> str:
 
 
 def _code_of(tag: Language, text: str) -> str:
+    from langcodes import Language
+
     by_subtag, by_region, scripts = _tables()
     lang = tag.language or "und"
     likely = tag.maximize().script if _has_likely_script(tag) else None
@@ -202,6 +231,8 @@ def _code_of(tag: Language, text: str) -> str:
 
 def _invalid_part(tag: Language) -> str:
     """Which subtag of a well-formed but invalid tag names nothing."""
+    from langcodes import Language
+
     if tag.language and not Language.make(language=tag.language).is_valid():
         return f"{tag.language!r} is not an ISO 639 language code"
     if tag.script and not Language.make(script=tag.script).is_valid():
@@ -224,7 +255,7 @@ def suggest(text: str, n: int = 3) -> list[str]:
     """The codes nearest to a mistyped one (``zho_Hnas`` -> ``['zho_Hans', 'zho_Hant']``):
     FLORES-200 codes by spelling, and, when the language part is valid, that language with the
     scripts nearest to the script part."""
-    parts = regex.split(r"[-_]", text.strip())
+    parts = re.split(r"[-_]", text.strip())
     key = text.strip()
     found: list[str] = []
     if len(parts) == 2 and 3 <= len(parts[1]) <= 5:
@@ -243,3 +274,108 @@ def suggest(text: str, n: int = 3) -> list[str]:
         if c not in found:
             found.append(c)
     return found[:n]
+
+
+# -- resolutions remembered between runs --------------------------------------------------------
+
+class _Remembered:
+    """Resolutions of spellings that are not FLORES-200 codes, kept on disk between runs.
+
+    A resolution through langcodes is quick, but importing langcodes (its tag data and a regex
+    of every registered subtag) costs ~50-80 ms, paid by every run that meets one code outside
+    FLORES-200: the embedded UDHR has 267 of them, ``--langs en,zh`` two. The file
+    ``<cache dir>/langs/<key>.json`` is keyed by everything a resolution depends on: this
+    module's source, the installed langcodes (its files' sizes and modification times) and
+    tokeff's version, so a change of any of them starts a new file and a stale resolution is
+    never used. Only successful resolutions are kept; new ones are written (atomically, merged
+    with the file) when the process exits. Anything unreadable is ignored. ``TOKEFF_NO_CACHE=1``
+    turns it off.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: str | None = None
+        self._path: Path | None = None  # None: nothing is remembered (off, or no langcodes)
+        self._known: dict[str, str] | None = None  # read on first use
+        self._new: dict[str, str] = {}
+
+    def get(self, text: str) -> str | None:
+        with self._lock:
+            if self._known is None:
+                self._known = self._read()
+            return self._known.get(text)
+
+    def add(self, text: str, code: str) -> None:
+        with self._lock:
+            if self._path is None or self._known is None:
+                return
+            if not self._new:
+                atexit.register(self.save)
+            self._new[text] = code
+            self._known[text] = code
+
+    def _read(self) -> dict[str, str]:
+        key = None if os.environ.get("TOKEFF_NO_CACHE") else _cache_key()
+        if key is None:
+            return {}
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        self._key, self._path = key, user_cache_dir() / "langs" / f"{digest}.json"
+        return self._load(self._path, key)
+
+    @staticmethod
+    def _load(path: Path, key: str) -> dict[str, str]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        codes = data.get("codes") if isinstance(data, dict) and data.get("key") == key else None
+        if not isinstance(codes, dict):
+            return {}
+        return {k: v for k, v in codes.items() if isinstance(k, str) and isinstance(v, str)
+                and _CODE_RE.match(v)}
+
+    def save(self) -> None:
+        """Write the new resolutions, merged with what the file holds now (best effort)."""
+        with self._lock:
+            if not self._new or self._path is None or self._key is None:
+                return
+            path, key, new = self._path, self._key, dict(self._new)
+            self._new.clear()
+        codes = {**self._load(path, key), **new}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump({"key": key, "codes": codes}, f, ensure_ascii=False,
+                              sort_keys=True)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except (OSError, ValueError):  # (ValueError: text that cannot be encoded)
+            pass
+
+
+def _cache_key() -> str | None:
+    """What resolutions depend on: this module, the installed langcodes and tokeff's version
+    (None when langcodes cannot be found: then nothing is remembered)."""
+    try:
+        spec = importlib.util.find_spec("langcodes")
+        here = Path(__file__).read_bytes()
+    except (ImportError, ValueError, OSError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    parts = ["tokeff-langs-v1", __version__, hashlib.sha256(here).hexdigest()]
+    pkg = Path(spec.origin).parent
+    for name in ("__init__.py", "data_dicts.py", "tag_parser.py"):
+        try:
+            st = (pkg / name).stat()
+        except OSError:
+            return None
+        parts.append(f"{pkg / name}|{st.st_size}|{st.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+_REMEMBERED = _Remembered()

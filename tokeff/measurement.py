@@ -365,11 +365,12 @@ def _rows(corp: Corpus | StreamingCorpus, toks: list[Tokenizer], ref_tok: Tokeni
     chash = _short(corp.content_hash())
     rows: list[Row] = []
     for t in toks:
+        fp, vocab = _short(t.fingerprint()), _short(t.content_hash())  # (once per tokenizer)
         for la in corp.langs:
             c = counts[(t.name, la)]
             sig = Signature(
-                version=__version__, tok=t.name, fp=_short(t.fingerprint()),
-                vocab=_short(t.content_hash()), backend=f"{t.backend}-{t.backend_version}",
+                version=__version__, tok=t.name, fp=fp,
+                vocab=vocab, backend=f"{t.backend}-{t.backend_version}",
                 tnorm=t.required_normalization, corpus=corp.name, split=corp.split, chash=chash,
                 norm=corp.normalization, seg=c.segmenter or "none", agg=aggregation,
                 boot=boot.settings(n), pivot=pivot or "none",  # [boot hook] scheme by size

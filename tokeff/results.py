@@ -388,7 +388,8 @@ class Results:
 
     def signature_summary(self) -> list[str]:
         """Distinct signatures (one per tokenizer x segmenter)."""
-        return list(dict.fromkeys(str(r.signature) for r in self.rows))
+        # (rows share their Signature objects: each distinct one is formatted once)
+        return list(dict.fromkeys(str(s) for s in dict.fromkeys(r.signature for r in self.rows)))
 
     def __str__(self) -> str:
         lines: list[str] = []

@@ -1,5 +1,10 @@
 """What every ``tokeff`` subcommand shares: exit codes, the corpus/tokenizer/metric selection
-options and their translation into :func:`tokeff.measure` keywords, output and progress."""
+options and their translation into :func:`tokeff.measure` keywords, output and progress.
+
+Building the parser imports none of the library: each command imports what it runs inside its
+handler, so ``tokeff compare`` does not pay for plotting, pricing or the gate, and ``--help``
+pays for nothing (``tests/test_cli_startup.py`` holds this).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,6 @@ import re
 
 from .._io import write_output
 from ..errors import TokeffError, UsageError
-from ..metrics import DEFAULT_METRICS
-from ..tokenizers import default_tokenizer_names, expand_specs
 
 __all__ = ["DEFAULT_CLI_METRICS", "EXIT_NOT_COMPARABLE", "EXIT_OK", "EXIT_REGRESSION",
            "EXIT_USAGE", "FORMATS", "add_selection", "selection_kwargs",
@@ -94,6 +97,9 @@ def _unescape(text: str) -> str:
 def selection_kwargs(args: argparse.Namespace) -> dict:
     """:func:`tokeff.measure` keywords from the selection options (the corpus is resolved and
     the languages selected once, inside ``measure``)."""
+    from ..metrics import DEFAULT_METRICS
+    from ..tokenizers import default_tokenizer_names, expand_specs
+
     specs = csv_list(args.tokenizers) if args.tokenizers else default_tokenizer_names()
     toks = expand_specs(specs)
     if args.metrics in (None, ""):

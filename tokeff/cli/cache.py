@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..counting.cache import OTHER_CACHES, CountCache, clear_other_caches, other_caches
 from ._common import EXIT_OK, write_output
 
 
@@ -24,6 +23,8 @@ def add_command(sub, add_selection) -> tuple[str, Any]:
 
 
 def cmd_cache(args) -> int:
+    from ..counting.cache import OTHER_CACHES, CountCache, clear_other_caches, other_caches
+
     c = CountCache(args.dir)
     if args.action == "clear":
         others = other_caches(c.root)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._progress import ProgressBar
-from ..diagnostics import Diagnostic, text_lines
-from ..display import WARN_MARK
 from ..errors import UsageError
-from ..measurement import measure
-from ..results import Results
 from ._common import EXIT_OK, FORMATS, selection_kwargs, write_output
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from ..results import Results
 
 #: The output format a file name implies (other suffixes: the text table).
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
@@ -56,6 +57,8 @@ def _suffix(fmt: str) -> str:
 
 
 def _markdown_warnings(warnings: list[Diagnostic]) -> str:
+    from ..display import WARN_MARK
+
     if not warnings:
         return ""
     return "\n**Warnings**\n\n" + "\n".join(f"- {WARN_MARK} {d.message}"
@@ -66,6 +69,8 @@ def render(res: Results, fmt: str, warnings: list[Diagnostic]) -> tuple[str, boo
     """The output text, and whether it shows the warnings itself (table and markdown list
     them under the tables, JSON keeps them in ``meta["warnings"]``; CSV has no place)."""
     if fmt == "table":
+        from ..diagnostics import text_lines
+
         lines = text_lines(warnings)
         return str(res) + ("\n\n" + "\n".join(lines) if lines else ""), True
     if fmt == "markdown":
@@ -76,6 +81,9 @@ def render(res: Results, fmt: str, warnings: list[Diagnostic]) -> tuple[str, boo
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from ..diagnostics import Diagnostic
+    from ..measurement import measure
+
     fmt = output_format(args.format, args.output)
     kw = selection_kwargs(args)
     progress = ProgressBar(quiet=args.quiet, label="tokeff compare")  # measure() sets the total

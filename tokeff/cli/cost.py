@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from .._progress import ProgressBar
-from ..cost import cost
 from ..errors import UsageError
 from ._common import EXIT_OK, csv_list, write_output
 
@@ -66,6 +65,8 @@ def add_command(sub, add_selection) -> tuple[str, object]:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
+    from ..cost import cost
+
     models = csv_list(args.models)
     progress = ProgressBar(quiet=args.quiet, label="tokeff cost")
     try:

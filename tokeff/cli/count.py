@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..textcount import count_text
-from ..tokenizers import default_tokenizer_names, expand_specs
 from ._common import EXIT_OK, csv_list, write_output
 
 
@@ -28,6 +26,9 @@ def add_command(sub, add_selection) -> tuple[str, object]:
 
 
 def cmd_count(args: argparse.Namespace) -> int:
+    from ..textcount import count_text
+    from ..tokenizers import default_tokenizer_names, expand_specs
+
     specs = (csv_list(args.tokenizers) if args.tokenizers
              else default_tokenizer_names())
     counts = count_text(args.files, expand_specs(specs), stdin=sys.stdin.buffer)

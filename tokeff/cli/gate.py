@@ -14,9 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .. import gate
 from .._progress import ProgressBar
-from ..corpora import load_corpus
 from ..errors import TokenizerError, UsageError
 from ._common import EXIT_OK, csv_list, write_output
 
@@ -122,6 +120,9 @@ def _tokenizer_error(e: TokenizerError, spec: str, flag: str) -> UsageError:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
+    from .. import gate
+    from ..corpora import load_corpus
+
     langs = None if args.langs in (None, "all") else _csv(args.langs)
     if args.langs == "all":
         langs = load_corpus(args.corpus, split=args.split).langs
@@ -146,6 +147,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .. import gate
+
     cfg = gate.CheckConfig() if args.no_config else gate.load_config(args.config)
     baseline_path = args.baseline or cfg.baseline
     if not baseline_path:

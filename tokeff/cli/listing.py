@@ -5,11 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..corpora import CORPORA
-from ..metrics import METRICS
-from ..segmenters import DEFAULT_SEGMENTERS, SEGMENTER_INFO, SEGMENTERS, missing_dependency
-from ..tokenizers import _ensure_catalogue
-from ..tokenizers.catalogue import catalogue, select
 from ._common import EXIT_OK, write_output
 
 
@@ -29,8 +24,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.what == "tokenizers":
         rows = _list_tokenizers(args.origin)
     elif args.what == "corpora":
+        from ..corpora import CORPORA
+
         rows = [{"name": n} for n in CORPORA.names()]
     elif args.what == "segmenters":
+        from ..segmenters import DEFAULT_SEGMENTERS, SEGMENTER_INFO, SEGMENTERS, missing_dependency
+
         rows = []
         for n in SEGMENTERS.names():
             info = SEGMENTER_INFO.get(n)
@@ -42,6 +41,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                          "installed": missing_dependency(n) is None,
                          "description": info.description if info else ""})
     else:
+        from ..metrics import METRICS
+
         rows = [{"name": m.name, "unit": m.unit, "better": m.direction, "kind": m.kind,
                  "description": m.description} for m in METRICS.values()]
     if args.format == "json":
@@ -52,6 +53,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _list_tokenizers(group: str | None) -> list[dict]:
+    from ..tokenizers import _ensure_catalogue
+    from ..tokenizers.catalogue import catalogue, select
+
     _ensure_catalogue()
     keep = set(select(group)) if group else None
     rows = []

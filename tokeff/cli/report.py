@@ -16,9 +16,6 @@ from pathlib import Path
 
 from .._progress import ProgressBar
 from ..errors import UsageError
-from ..measurement import measure
-from ..report import _atomic_write, build_report, format_for_path
-from ..tokenizers import get_tokenizer
 from ._common import EXIT_OK, selection_kwargs, write_output
 
 __all__ = ["ProgressBar", "add_command", "cmd_report"]
@@ -45,6 +42,10 @@ def add_command(subparsers: argparse._SubParsersAction,
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..measurement import measure
+    from ..report import _atomic_write, build_report, format_for_path
+    from ..tokenizers import get_tokenizer
+
     if args.output and args.output != "-":
         fmt = format_for_path(args.output, args.format)
     else:

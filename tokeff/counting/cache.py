@@ -421,7 +421,8 @@ def resolve_cache(cache: Any) -> CountCache | None:
 #: from its source, so ``tokeff cache clear`` removes them too.
 OTHER_CACHES = {"vocab": "parsed vocabularies (bytes -> id tables)",
                 "hashes": "content hashes of tokenizer files, by file identity",
-                "descriptors": "what identifies each catalogue tokenizer, known without loading"}
+                "descriptors": "what identifies each catalogue tokenizer, known without loading",
+                "langs": "language codes resolved from other spellings (langcodes not imported)"}
 
 
 def other_caches(path: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:

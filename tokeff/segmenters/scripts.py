@@ -28,21 +28,33 @@ the target scripts and the segmenter of the rest, e.g.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-import regex
 
 from ..tokenizers.base import char_to_byte_offsets
 from ._util import arrays_to_char_spans
 from .base import Segmenter, WordArrays
 
 OTHER, TARGET, ATTACH = 0, 1, 2
-_INHERITED = regex.compile(r"\p{sc=Inherited}")
 _WS = {" ", "\t", "\u00a0", "\u3000"}  # horizontal whitespace that may stay inside a run
+
+
+@functools.cache
+def _patterns(scripts: tuple[str, ...]) -> tuple:
+    """(script, script extensions, inherited) patterns, compiled on first use: importing
+    ``regex`` and compiling cost ~20 ms, and a segmenter may be made only for its signature
+    (a run answered by the count cache segments nothing)."""
+    import regex
+
+    alts = "".join(rf"\p{{sc={s}}}" for s in scripts)
+    return (regex.compile(f"[{alts}]"),
+            regex.compile("[" + "".join(rf"\p{{scx={s}}}" for s in scripts) + "]"),
+            regex.compile(r"\p{sc=Inherited}"))
 
 
 class ScriptRunSegmenter(Segmenter):
@@ -72,9 +84,6 @@ class ScriptRunSegmenter(Segmenter):
         self.version = inner.version
         parts = [inner.settings, f"runs={'.'.join(self.scripts)}", f"other={other.signature}"]
         self.settings = ",".join(p for p in parts if p)
-        alts = "".join(rf"\p{{sc={s}}}" for s in self.scripts)
-        self._sc = regex.compile(f"[{alts}]")
-        self._scx = regex.compile("[" + "".join(rf"\p{{scx={s}}}" for s in self.scripts) + "]")
         self._lock = threading.Lock()  # backends (Sudachi, MeCab) are not safe across threads
 
     # The wrapper itself loads nothing: its signature is the inner segmenter's (read without
@@ -89,14 +98,15 @@ class ScriptRunSegmenter(Segmenter):
         self.inner.ensure_loaded()
 
     def _classify(self, ch: str) -> int:
+        sc, scx, inherited = _patterns(self.scripts)
         cat = unicodedata.category(ch)
         if ch in _WS:
             return OTHER
-        if self._sc.match(ch) and cat[0] not in "ZC":
+        if sc.match(ch) and cat[0] not in "ZC":
             return TARGET
-        if self._scx.match(ch) and cat[0] in "LM":
+        if scx.match(ch) and cat[0] in "LM":
             return TARGET
-        if _INHERITED.match(ch):
+        if inherited.match(ch):
             return ATTACH
         return OTHER
 

@@ -92,7 +92,9 @@ def _ensure_catalogue() -> None:
 
         for entry in catalogue.catalogue():
             for n in (entry.name, *entry.aliases):
-                if n not in TOKENIZERS:  # a user's own entry of that name is kept
+                # A user's own entry of that name is kept. Catalogue entries are built-ins:
+                # like them they win over entry points (not scanned for here).
+                if not TOKENIZERS.registered(n):
                     TOKENIZERS.register(n, entry.load)
 
 
