@@ -15,8 +15,11 @@ Jobs:
   tokenizers and languages, default metrics and bootstrap), *cold* (a new, empty count cache
   each round) and *warm* (run again with the cache the cold run wrote), against
   ``floor_default.py`` (the same tokenizers loaded with the plain libraries, the same token
-  totals printed). The cold runs keep tokeff's parsed-vocabulary cache (``vocab/``) warm: it is
-  copied into each new cache directory, as it stands after any first run on a machine.
+  totals printed), and against ``floor_default_full.py`` (the same-work floor: the same
+  tokenizers with token offsets, words from the same segmenters, continued words, the paired
+  bootstrap; its totals and intervals are checked against one untimed ``--format json`` run of
+  the same command). The cold runs keep tokeff's parsed-vocabulary cache (``vocab/``) warm: it
+  is copied into each new cache directory, as it stands after any first run on a machine.
 - **flores** (skipped when FLORES-200 is absent): dev+devtest over the default languages
   FLORES-200 has, one tokenizer at a time (o200k_base, deepseek-v3), cold count cache:
   ``compare --metrics tokens --bootstrap 0`` against ``floor_flores.py`` (token counts only),
@@ -175,34 +178,57 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
     langs = default_langs_in_udhr()
     tok_cmd = [PY, "-m", "tokeff", "compare"]
     floor_cmd = [PY, str(HERE / "floor_default.py"), ",".join(langs)]
-    cold, warm, floor, bad = [], [], [], []
+    full_cmd = [PY, str(HERE / "floor_default_full.py"), ",".join(langs)]
+    # The same-work floor's totals (chars, words, continued words) and intervals are only in
+    # tokeff's JSON: one untimed JSON run, whose token totals must also equal every timed run's
+    # table, so what the floor is checked against is what the timed runs computed.
+    d = dirs.fresh()
+    ref = run(tok_cmd + ["--format", "json"], env_with(d))["stdout"]
+    shutil.rmtree(d, ignore_errors=True)
+    cold, warm, floor, full, bad, bad_full = [], [], [], [], [], []
     for r in range(warmup + rounds):
         d = dirs.fresh()
         c = run(tok_cmd, env_with(d))
         f = run(floor_cmd)
         w = run(tok_cmd, env_with(d))
+        ff = run(full_cmd)
         shutil.rmtree(d, ignore_errors=True)
         mine, theirs = tokeff_tokens(c["stdout"]), floor_default_tokens(f["stdout"])
         bad += mismatches(mine, theirs) + mismatches(tokeff_tokens(w["stdout"]), theirs)
+        bad_full += [f"tokeff table vs tokeff JSON: {x}" for x in
+                     mismatches(json_tokens(ref), mine)]
+        bad_full += full_default_mismatches(ref, ff["stdout"])
         tag = "warm-up" if r < warmup else f"round {r - warmup + 1}"
         print(f"default {tag}: cold {c['wall']:.2f} s {c['rss_mb']:.0f} MiB | floor "
               f"{f['wall']:.2f} s {f['rss_mb']:.0f} MiB | warm {w['wall']:.2f} s "
-              f"{w['rss_mb']:.0f} MiB | load {os.getloadavg()[0]:.1f}", flush=True)
+              f"{w['rss_mb']:.0f} MiB | same-work floor {ff['wall']:.2f} s {ff['rss_mb']:.0f} "
+              f"MiB | load {os.getloadavg()[0]:.1f}", flush=True)
         log.append({"job": "default", "round": tag, "loadavg": list(os.getloadavg())})
         if r >= warmup:
             cold.append(c)
             warm.append(w)
             floor.append(f)
+            full.append(ff)
     out: dict[str, Any] = {
         "command": "python -m tokeff compare", "floor": "python benchmarks/floor_default.py",
+        "floor_full": "python benchmarks/floor_default_full.py",
         "langs": langs, "tokenizers": list(tokeff_tokens(cold[0]["stdout"])),
         "vocab_cache": "warm (copied into each new count-cache directory)",
         "runs": {"tokeff_cold": summary(cold), "tokeff_warm": summary(warm),
-                 "floor": summary(floor)},
+                 "floor": summary(floor), "floor_full": summary(full)},
         "verified": not bad, "mismatches": sorted(set(bad))[:20],
+        "verified_full": not bad_full, "mismatches_full": sorted(set(bad_full))[:20],
+        "checked_full": ("tokens, chars, words, continued words per tokenizer x language "
+                         "(exact) and the 95% intervals of tokens_per_char, fertility, "
+                         "continued_words, parity (endpoints within "
+                         f"{CI_TOLERANCE:.0%} of the width), against one untimed "
+                         "`compare --format json` run whose token totals equal every timed "
+                         "run's table"),
     }
     if not bad:
         out["ratios"] = {"cold": ratios(floor, cold), "warm": ratios(floor, warm)}
+    if not bad_full:
+        out["ratios_full"] = {"cold": ratios(full, cold), "warm": ratios(full, warm)}
     return out
 
 
@@ -284,6 +310,21 @@ def full_mismatches(tokeff_stdout: str, floor_stdout: str, name: str) -> list[st
                     abs(a - b) for a, b in zip(ours, theirs)) >
                     CI_TOLERANCE * max(ours[1] - ours[0], 1e-12)):
                 bad.append(f"{name} {la} {m} interval: tokeff {ours}, floor {theirs}")
+    return bad
+
+
+def full_default_mismatches(tokeff_stdout: str, floor_stdout: str) -> list[str]:
+    """:func:`full_mismatches` for every tokenizer of ``floor_default_full.py``'s output (its
+    rows carry a leading tokenizer column), and every tokenizer of tokeff's JSON present."""
+    lines = [ln.split("\t") for ln in floor_stdout.splitlines() if ln]
+    head, rows = lines[0], lines[1:]
+    per_tok: dict[str, list[str]] = {}
+    for r in rows:
+        per_tok.setdefault(r[0], ["\t".join(head[1:])]).append("\t".join(r[1:]))
+    names = {t for (t, _la, _m) in parse_json_results(tokeff_stdout)}
+    bad = [f"{t}: only in tokeff" for t in sorted(names - set(per_tok))]
+    for t in sorted(set(per_tok)):
+        bad += full_mismatches(tokeff_stdout, "\n".join(per_tok[t]), t)
     return bad
 
 

