@@ -185,3 +185,27 @@ def test_measure_unloads_only_the_tokenizers_it_made(tmp_path, monkeypatch):
     plain = tokeff.measure("udhr", [get_tokenizer("cl100k_base"), get_tokenizer("r50k_base")],
                            **kw)
     assert res.rows == plain.rows
+
+
+def test_a_single_run_stops_its_helpers_once_the_last_block_is_prepared(monkeypatch):
+    from tokeff.counting import segproc
+
+    made: list = []
+    init = segproc._Helper.__init__
+
+    def recording_init(self):
+        init(self)
+        made.append(self)
+
+    monkeypatch.setattr(segproc._Helper, "__init__", recording_init)
+    corpus = Corpus.from_dict("t", TEXTS)
+    runner = ThreadRunner(2, segment_processes=2)
+    runner.one_run = True
+    try:
+        count_corpus(corpus, [get_tokenizer("cl100k_base")],
+                     resolve_segmenters(corpus.langs, None), runner=runner, store=None)
+        assert runner._seg is None  # given up before the run ended
+        assert made
+    finally:
+        runner.close()
+    assert all(h.proc.poll() == 0 for h in made)  # exited normally

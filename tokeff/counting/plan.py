@@ -102,6 +102,8 @@ class CountPlan:
         try:
             if isinstance(corpus, StreamingCorpus):
                 return self._run_stream(corpus, list(tokenizers), segmenters, runner, store)
+            if isinstance(runner, ThreadRunner):
+                runner.one_run = True  # one call: its helper processes can stop once done
             if isinstance(runner, ThreadRunner) and len(tokenizers) > 1 and \
                     _text_size(corpus) <= TOKENIZER_ORDER_MAX_CHARS:
                 # Prepared blocks are kept for the whole run in this order: only while the

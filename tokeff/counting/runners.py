@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
@@ -89,6 +90,11 @@ class ThreadRunner:
         #: With ``order="tokenizer"``, per tokenizer: whether it may be unloaded once it has
         #: counted everything (if this run loaded it; see ``CountPlan.release_tokenizers``).
         self.release: Sequence[bool] = ()
+        #: Set when the runner serves a single call (an in-memory corpus): the segmentation
+        #: helpers then stop as soon as their last block is prepared, which frees their
+        #: memory while the tokenizers still load (a streamed corpus keeps them for its chunks).
+        self.one_run = False
+        self._closing: threading.Thread | None = None
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
 
@@ -115,17 +121,28 @@ class ThreadRunner:
     def close(self) -> None:
         """Stop the threads this runner started (not a pool it was given)."""
         self._close_segmenters(kill=False)
+        closing, self._closing = self._closing, None
+        if closing is not None:
+            closing.join()
         own, self._own = self._own, None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
 
-    def _close_segmenters(self, kill: bool) -> None:
+    def _close_segmenters(self, kill: bool, wait: bool = True) -> None:
         seg, self._seg = self._seg, None
         threads, self._seg_threads = self._seg_threads, None
-        if seg is not None:
-            seg.close(kill=kill)
-        if threads is not None:
-            threads.shutdown(wait=True, cancel_futures=True)
+
+        def close() -> None:
+            if seg is not None:
+                seg.close(kill=kill)
+            if threads is not None:
+                threads.shutdown(wait=True, cancel_futures=True)
+
+        if wait:
+            close()
+        else:  # every helper is idle: let them exit while counting goes on
+            self._closing = threading.Thread(target=close, name="tokeff-segment-close")
+            self._closing.start()
 
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
         """The segmenters whose jobs go to helper processes in this run (decided on the first
@@ -166,6 +183,7 @@ class ThreadRunner:
         off = self._offloaded(jobs, tokenizers)
         queues = [iter([j for j in order if jobs[j].segmenter in off]),
                   iter([j for j in order if jobs[j].segmenter not in off])]
+        helped = sum(jobs[j].segmenter in off for j in order)
         kind: dict[Future, tuple[str, int, int]] = {}
         state: dict[int, dict[str, Any]] = {}
         pending: set[Future] = set()
@@ -210,6 +228,10 @@ class ThreadRunner:
                         for ti2, arrays in st["encoded"]:
                             combine_later(j, ti2, arrays)
                         st["encoded"] = []
+                        if jobs[j].segmenter in off:
+                            helped -= 1
+                            if helped == 0 and self.one_run:  # see one_run
+                                self._close_segmenters(kill=False, wait=False)
                     elif what == "encode":
                         if st["lt"] is not None:
                             combine_later(j, ti, f.result())
@@ -246,6 +268,7 @@ class ThreadRunner:
         pending: set[Future] = set()
         lts: dict[int, Any] = {}
         waiting: dict[int, list[tuple[int, Any]]] = {}
+        helped = sum(jobs[j].segmenter in off for j in order)
         for j in order:
             job = jobs[j]
             if job.segmenter in off:
@@ -313,6 +336,10 @@ class ThreadRunner:
                         lts[j] = f.result()  # raises the segmenter's error, if any
                         for ti2, arrays in waiting.pop(j, []):
                             combine(j, ti2, arrays)
+                        if jobs[j].segmenter in off:
+                            helped -= 1
+                            if helped == 0 and self.one_run:
+                                self._close_segmenters(kill=False, wait=False)
                     elif what == "encode":
                         encoding -= 1
                         if j in lts:
