@@ -167,6 +167,12 @@ class ThreadRunner:
             self._seg = SegmentProcesses(min(n, len(names)))
             self._seg_threads = ThreadPoolExecutor(max_workers=max(4, self._seg.n),
                                                    thread_name_prefix="tokeff-segment")
+            if self.one_run:
+                blocks: dict[str, int] = {}
+                for j in jobs:
+                    if j.segmenter in names:
+                        blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1  # type: ignore
+                self._seg.expect(blocks)
         return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],

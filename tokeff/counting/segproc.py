@@ -161,8 +161,15 @@ class SegmentProcesses:
         self._locks: list[threading.Lock] = []
         self._names: list[set[str]] = []
         self._by_name: dict[str, int] = {}
+        self._expected: dict[str, int] | None = None
         self._lock = threading.Lock()
         self._closed = False
+
+    def expect(self, blocks: dict[str, int]) -> None:
+        """How many blocks each segmenter will be given in all (a single run): each helper then
+        exits as soon as the blocks of its segmenters are prepared, freeing its memory."""
+        with self._lock:
+            self._expected = dict(blocks)
 
     def _helper_for(self, segmenter: str) -> int:
         with self._lock:
@@ -183,10 +190,22 @@ class SegmentProcesses:
 
     def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
         i = self._helper_for(segmenter)
-        with self._locks[i]:
-            if self._closed:
-                raise SegmenterError("the word-segmentation helper processes were stopped")
-            return self._all[i].prepare(lang, list(texts), segmenter)
+        try:
+            with self._locks[i]:
+                if self._closed:
+                    raise SegmenterError("the word-segmentation helper processes were stopped")
+                return self._all[i].prepare(lang, list(texts), segmenter)
+        finally:
+            self._done_one(i, segmenter)
+
+    def _done_one(self, i: int, segmenter: str) -> None:
+        with self._lock:
+            if self._expected is None or segmenter not in self._expected:
+                return
+            self._expected[segmenter] -= 1
+            if any(self._expected.get(name, 1) > 0 for name in self._names[i]):
+                return
+        self._all[i].close()  # its segmenters are done: it exits, its memory is freed
 
     def close(self, kill: bool = False) -> None:
         """Stop the helpers (``kill``: at once, without waiting for the current request)."""
