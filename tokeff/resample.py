@@ -55,10 +55,8 @@ _BATCH = 64
 _F32_EXACT = 1 << 24
 #: Below this many draws in all, worker threads cost more than they save.
 _THREADED_DRAWS = 1 << 22
-#: Blocks at most this long are counted for a whole batch in one ``bincount``.
-_SMALL_BLOCK = 2048
-#: Weights are int32: fewer segments than this, so that no count can overflow.
-_MAX_SEGMENTS = 1 << 31
+#: Random bits drawn at once in stage 1 at most (rows are split to stay below; 16 MiB).
+_STAGE1_BITS = 1 << 27
 
 _blas_lock = threading.Lock()
 _blas_users = 0
@@ -158,6 +156,11 @@ def _block_counts(bitgen: np.random.BitGenerator, rows: int, n: int, block: int
     if nblocks == 1:
         out[:, 0] = n
         return out
+    step = max(1, _STAGE1_BITS // n)  # a level of the tree takes n bits per row
+    if rows > step:  # very large n: a few rows at a time, memory stays bounded
+        for r in range(0, rows, step):
+            out[r:r + step] = _block_counts(bitgen, min(step, rows - r), n, block)
+        return out
     depth = (nblocks - 1).bit_length()  # 2**depth blocks, the ones past the last padding
     pending = np.full(rows, n, dtype=np.int64)
     while pending.any():
@@ -197,49 +200,49 @@ def _stream(seed: int, *key: int) -> np.random.SFC64:
 def _batch_weights(n: int, seed: int, j: int, rows: int
                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Batch ``j``'s resamples (its first ``rows``), block by block: ``(start, w, m)`` with
-    ``w`` (rows x block length, int32) how often each resample drew each segment of the block
-    that starts at segment ``start``, and ``m`` its row sums. ``w`` is reused.
+    ``w`` (rows x block length, float32, or float64 past 2**24 draws in the block) how often
+    each resample drew each segment of the block that starts at segment ``start``, and ``m``
+    its row sums. ``w`` is reused.
 
     A block's draws are taken from its stream in order, resample after resample: in a full
     block, the low bits of consecutive 16-bit values; in the last one, ``Generator.integers``.
+    They are counted with ``np.add.at`` straight into the float weights the products take
+    (faster than ``np.bincount`` and its int64 counts to cast, and it releases the GIL).
     """
     block = 1 << _BLOCK_BITS
     counts = _block_counts(_stream(seed, j, 0), _BATCH, n, block)[:rows]
-    # int32, not bincount's int64: numpy casts int64 to float32 three times slower than
-    # int64 to int32 and then int32 to float32 (and n < _MAX_SEGMENTS: no count overflows).
-    c32 = np.empty((rows, min(block, n)), dtype=np.int32)
-    keys = np.empty(0, dtype=np.intp)
+    buf = np.empty(rows * min(block, n), dtype=np.float32)
+    keys = np.empty(0, dtype=np.intp)  # indices as intp: np.add.at's fastest
     mask = np.uint16(block - 1)
     for b in range(counts.shape[1]):
         start = b * block
         size = min(block, n - start)
         m = counts[:, b]
         ends = np.cumsum(m).tolist()
-        total = ends[-1]
         bitgen = _stream(seed, j, 1 + b)
-        cb = c32[:, :size]
+        if int(m.max()) <= _F32_EXACT:  # every count is then an exact float32
+            w = buf[:rows * size].reshape(rows, size)
+        else:  # pragma: no cover - 2**24 draws in 16,384 segments: never seen
+            w = np.empty((rows, size), dtype=np.float64)
+        one = w.dtype.type(1)
         if size == block:
-            vals = bitgen.random_raw((total + 3) >> 2).view(np.uint16)
+            vals = bitgen.random_raw((ends[-1] + 3) >> 2).view(np.uint16)
             lo = 0
-            for i, hi in enumerate(ends):
+            for i, hi in enumerate(ends):  # row by row: the row and its indices stay in cache
                 if keys.size < hi - lo:
                     keys = np.empty(hi - lo + block // 8, dtype=np.intp)
-                k = keys[:hi - lo]  # counted in the cache: 16-bit values, masked, as intp
+                k = keys[:hi - lo]
                 np.bitwise_and(vals[lo:hi], mask, out=k, casting="unsafe")
-                np.copyto(cb[i], np.bincount(k, minlength=size), casting="unsafe")
+                row = w[i]
+                row.fill(0)
+                np.add.at(row, k, one)
                 lo = hi
-        else:
-            idx = np.random.Generator(bitgen).integers(0, size, size=total)
-            if size <= _SMALL_BLOCK:  # one bincount: resample i's draws offset by i * size
-                idx += np.repeat(np.arange(rows) * size, m)
-                np.copyto(cb, np.bincount(idx, minlength=rows * size).reshape(rows, size),
-                          casting="unsafe")
-            else:
-                lo = 0
-                for i, hi in enumerate(ends):
-                    np.copyto(cb[i], np.bincount(idx[lo:hi], minlength=size), casting="unsafe")
-                    lo = hi
-        yield start, cb, m
+        else:  # one call: resample i's draws offset by i * size
+            idx = np.random.Generator(bitgen).integers(0, size, size=ends[-1])
+            idx += np.repeat(np.arange(rows) * size, m)
+            w.fill(0)
+            np.add.at(w.reshape(-1), idx, one)
+        yield start, w, m
 
 
 def resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
@@ -253,14 +256,13 @@ def resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
     >>> w.shape, w.sum(axis=1).tolist()
     ((3, 5), [5, 5, 5])
     """
-    _check_size(n)
     out = np.zeros((max(n_resamples, 0), max(n, 0)), dtype=np.int64)
     if n <= 0:
         return out
     for j, r0 in enumerate(range(0, n_resamples, _BATCH)):
         rows = min(_BATCH, n_resamples - r0)
         for start, w, _ in _batch_weights(n, seed, j, rows):
-            out[r0:r0 + rows, start:start + w.shape[1]] = w
+            out[r0:r0 + rows, start:start + w.shape[1]] = w  # exact: whole numbers
     return out
 
 
@@ -281,15 +283,13 @@ class _Columns:
                 np.maximum(mag, -cols.min(axis=1).astype(np.float64), out=mag)
             self.bmax = np.maximum.reduceat(mag, np.arange(0, self.n, block))
 
-    def product(self, start: int, w: np.ndarray, m: np.ndarray, acc: np.ndarray,
-                buf: np.ndarray) -> None:
-        """``acc += w @ cols[start:start + len]``, exactly for integer columns; ``w`` holds
-        the int32 weights, ``buf`` room for them as float32."""
+    def product(self, start: int, w: np.ndarray, m: np.ndarray, acc: np.ndarray) -> None:
+        """``acc += w @ cols[start:start + len]``, exactly for integer columns (``w``: the
+        block's weights, whole numbers; ``m``: its row sums)."""
         stop = start + w.shape[1]
-        if self.integers and float(m.max()) * self.bmax[start >> _BLOCK_BITS] <= _F32_EXACT:
-            a = buf.reshape(-1)[:w.size].reshape(w.shape)
-            np.copyto(a, w, casting="unsafe")
-            c = self.c32[start:stop]
+        if (self.integers and w.dtype == np.float32
+                and float(m.max()) * self.bmax[start >> _BLOCK_BITS] <= _F32_EXACT):
+            a, c = w, self.c32[start:stop]
             part = np.zeros(acc.shape, dtype=np.float32)
         else:
             a = w.astype(np.float64)
@@ -302,13 +302,6 @@ class _Columns:
             _small_products(a, c, part)
             if part is not acc:
                 acc += part
-
-
-def _check_size(n: int) -> None:
-    if n >= _MAX_SEGMENTS:
-        raise UsageError(f"the bootstrap resamples at most {_MAX_SEGMENTS - 1:,} segments, not "
-                         f"{n:,} (its weights are int32); use the delta method for corpora "
-                         f"this large (tokeff.metrics.Bootstrap does from a million segments)")
 
 
 def _integer_valued(cols: np.ndarray) -> bool:
@@ -343,7 +336,6 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
         raise UsageError(f"resampled_sums: columns must be a 2-d array (segments x columns), "
                          f"not one of shape {cols.shape}")
     n, k = cols.shape
-    _check_size(n)
     out = np.zeros((max(n_resamples, 0), k), dtype=np.float64)
     if n_resamples <= 0 or n == 0 or k == 0:
         return out
@@ -353,9 +345,8 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
         r0 = j * _BATCH
         rows = min(_BATCH, n_resamples - r0)
         acc = np.zeros((rows, k), dtype=np.float64)
-        buf = np.empty((rows, min(n, 1 << _BLOCK_BITS)), dtype=np.float32)
         for start, w, m in _batch_weights(n, seed, j, rows):
-            prep.product(start, w, m, acc, buf)
+            prep.product(start, w, m, acc)
         out[r0:r0 + rows] = acc
 
     jobs = range((n_resamples + _BATCH - 1) // _BATCH)
