@@ -13,14 +13,17 @@ that need no floating point and count in the CPU cache:
    random bits. Draws landing past segment ``n - 1`` (in padding blocks, or in the padding
    part of the last block, split off the same way) are drawn again, until none is left; what
    remains is the multinomial count of every block;
-2. within a full block, each draw is 14 random bits; within the last block, numpy's exact
-   bounded integers (``Generator.integers``). ``np.bincount`` counts them block by block.
+2. within a full block, each draw is the low 14 bits of a 16-bit random value; within the
+   last block, numpy's exact bounded integers (``Generator.integers``). ``np.add.at`` counts
+   them, a resample at a time, straight into the float32 weights of the block (a row of 64 KiB
+   stays in the CPU cache).
 
 Resamples are processed in batches of 64; batch ``j`` draws stage 1 from the stream
-``SFC64(SeedSequence(seed, spawn_key=(j, 0)))`` (always for 64 resamples) and block ``b`` from
-``(j, 1 + b)``, so resample ``r`` depends only on ``(seed, n, r)``: not on how many resamples are
-asked for, nor on threads or timing. Batches run in worker threads (every numpy call involved
-releases the GIL for its loop).
+``SFC64(SeedSequence(seed, spawn_key=(j, 0)))`` (always for 64 resamples; from 2,097,153
+segments on, for a few at a time) and block ``b`` from ``(j, 1 + b)``, taking the values in
+order, resample after resample. So resample ``r`` depends only on ``(seed, n, r)``: not on how
+many resamples are asked for, nor on threads or timing. Batches run in worker threads (the
+loops of the numpy calls involved release the GIL).
 
 Sums are exact: a block's weights times its counts go through float32 when no partial sum can
 pass ``2**24`` (the block's largest count magnitude times the most draws any resample put in
@@ -47,9 +50,10 @@ from .errors import UsageError
 
 #: The resampling scheme, recorded in the signature's ``boot`` field (``1000/seed0/95/rs2``).
 SCHEME = "rs2"
+# _BLOCK_BITS, _BATCH and _STAGE1_BITS are part of the scheme: other values, other resamples.
 #: Segments per block: ``2**_BLOCK_BITS`` (stage 2 takes each draw from 16 random bits).
 _BLOCK_BITS = 14
-#: Resamples per batch. Part of the scheme: batch ``j``'s streams are keyed by ``j``.
+#: Resamples per batch: batch ``j``'s streams are keyed by ``j``.
 _BATCH = 64
 #: Every integer of magnitude up to 2**24 is exactly a float32.
 _F32_EXACT = 1 << 24
