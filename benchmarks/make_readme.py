@@ -362,7 +362,7 @@ Resampling scheme `rs2` (`boot:1000/seed0/95/rs2`): each resample is exactly n s
 drawn with replacement, as before, from another random stream. How many draws fall in each
 block of 16,384 segments is drawn by halving (a fair random bit per draw and level, counted
 with popcounts), then each draw's place in its block from 14 random bits, counted by
-`np.bincount` in the CPU cache; products in float32 wherever no partial sum can pass 2**24
+`np.add.at` in the CPU cache; products in float32 wherever no partial sum can pass 2**24
 (exact integers), batches of 64 resamples in worker threads, BLAS held to one thread (its
 idle threads busy-wait against ours). The previous implementation drew
 `numpy.random.default_rng(seed).integers(0, n)` and multiplied float64 weights. CPU seconds
