@@ -192,8 +192,11 @@ def section_bootstrap(r: dict[str, Any]) -> list[str]:
                        f"| {label} | {f2(p['seconds'])} | **{f2(t['seconds'])}** | "
                        f"{x['speedup']:.1f}x | {f2(p['cpu_seconds'])} | "
                        f"{f2(t['cpu_seconds'])} | {p['extra_mb']:.0f} / {t['extra_mb']:.0f} |")
-    out += ["", (f"Sums bit-identical in every run (both implementations, both BLAS "
-                 f"settings): {'yes' if r['identical_sums'] else 'NO'}."), ""]
+    out += ["", (f"tokeff's sums identical in every run (all trials, both BLAS settings): "
+                 f"{'yes' if r['deterministic_sums'] else 'NO'}. Interval endpoints of the two "
+                 f"implementations within {r['previous_vs_tokeff'] * 100:.1f} % of the "
+                 f"previous interval's width (different random streams, the same distribution: "
+                 f"resampling noise)."), ""]
     out += [("Delta-method intervals on the same columns (what tokeff uses from "
              "1,000,000 aligned segments on, `boot:delta/95`): "
              + "; ".join(f"{c['segments']:,} x {c['columns']}: {c['delta_seconds'] * 1000:.0f} "
@@ -468,11 +471,15 @@ per-segment count arrays.
 
 ## The paired bootstrap
 
-The same resamples as before (numpy's generator, the same draws in the same order) and the
-same sums, bit for bit, computed differently: weights as bytes, products in float32 over
-cache-sized tiles bounded so that every partial sum is an exact integer, numpy's draws
-computed by block in worker threads, BLAS held to one thread (its idle threads busy-wait
-against ours). CPU seconds count every thread of the process.
+Resampling scheme `rs2` (`boot:1000/seed0/95/rs2`): each resample is exactly n segments
+drawn with replacement, as before, from another random stream. How many draws fall in each
+block of 16,384 segments is drawn by halving (a fair random bit per draw and level, counted
+with popcounts), then each draw's place in its block from 14 random bits, counted by
+`np.add.at` in the CPU cache; products in float32 wherever no partial sum can pass 2**24
+(exact integers), batches of 64 resamples in worker threads, BLAS held to one thread (its
+idle threads busy-wait against ours). The previous implementation drew
+`numpy.random.default_rng(seed).integers(0, n)` and multiplied float64 weights. CPU seconds
+count every thread of the process.
 
 {bootstrap}
 """

@@ -215,19 +215,21 @@ def test_bootstrap_paired_and_seeded():
     assert lo == pytest.approx(0.5) and hi == pytest.approx(0.5)
 
 
-def test_bootstrap_matches_naive_loop():
+def test_bootstrap_sums_are_those_of_the_resampled_segments():
+    """Each resample is a list of n segment indices drawn with replacement; the sums are the
+    columns summed over that list (see tests/test_resample.py for the distribution)."""
+    from tokeff.resample import resample_weights
+
     rng = np.random.default_rng(3)
     a = rng.integers(0, 30, 57).astype(float)
     b = rng.integers(1, 30, 57).astype(float)
-    boot = Bootstrap(n_resamples=30, seed=11, chunk=7)
-    sums = boot.resampled_sums(np.stack([a, b], axis=1))
-    gen = np.random.default_rng(11)
+    sums = Bootstrap(n_resamples=30, seed=11).resampled_sums(np.stack([a, b], axis=1))
     naive = []
-    for start in range(0, 30, 7):
-        k = min(7, 30 - start)
-        idx = gen.integers(0, 57, size=(k, 57))
-        naive.extend([(a[i].sum(), b[i].sum()) for i in idx])
-    assert np.allclose(sums, np.array(naive))
+    for w in resample_weights(57, 30, seed=11):
+        idx = np.repeat(np.arange(57), w)  # the drawn segments
+        assert len(idx) == 57
+        naive.append((a[idx].sum(), b[idx].sum()))
+    assert np.array_equal(sums, np.array(naive))
 
 
 @pytest.mark.parametrize("block", [None, 2000])
@@ -257,163 +259,10 @@ def test_ci_contains_point_and_recorded():
     res = tokeff.measure(c, [WordTok()], bootstrap=300, seed=5)
     row = res.get("word4", "fra_Latn", "parity")
     assert row.ci_low <= row.value <= row.ci_high
-    assert row.signature.boot == "300/seed5/95"
+    # resamples / seed / level / resampling scheme (tokeff.resample.SCHEME)
+    assert row.signature.boot == "300/seed5/95/rs2"
     res2 = tokeff.measure(c, [WordTok()], bootstrap=300, seed=5)
     assert res2.get("word4", "fra_Latn", "parity") == row
-
-
-def _previous_resampled_sums(columns, n_resamples, seed, chunk=64):
-    """The implementation before the exact fast path (kept verbatim as the reference)."""
-    n, k = columns.shape
-    rng = np.random.default_rng(seed)
-    out = np.empty((n_resamples, k), dtype=np.float64)
-    cols = columns.astype(np.float64, copy=False)
-    chunk = max(1, min(chunk, 2_000_000 // max(n, 1)))
-    for start in range(0, n_resamples, chunk):
-        b = min(chunk, n_resamples - start)
-        idx = rng.integers(0, n, size=(b, n))
-        flat = (np.arange(b)[:, None] * n + idx).reshape(-1)
-        w = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
-        out[start:start + b] = w @ cols
-    return out
-
-
-def _columns(kind, n, k, rng):
-    if kind == "counts":
-        return rng.integers(0, 60, (n, k))
-    if kind == "int32 large":
-        return rng.integers(0, 40_000, (n, k)).astype(np.int32)
-    if kind == "negative":
-        return rng.integers(-500, 500, (n, k))
-    if kind == "integral floats":
-        return rng.integers(0, 100, (n, k)).astype(float)
-    if kind == "huge segments":  # counts too large for the float32 tiles: float64 ones
-        c = rng.integers(0, 60, (n, k))
-        c[rng.integers(0, n, 3)] = 10**7
-        return c
-    return rng.random((n, k)) * 10  # non-integers: the previous path
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    """The threaded path, many batches, groups and batch tails on small inputs."""
-    import tokeff.resample as rs
-
-    monkeypatch.setattr(rs, "_THREADED_DRAWS", 1)
-    monkeypatch.setattr(rs, "_GROUP_DRAWS", 3000)
-    monkeypatch.setattr(rs, "_BATCH_CELLS", 40_000)
-    monkeypatch.setattr(rs, "_workers", lambda: 3)
-    return rs
-
-
-@pytest.mark.parametrize("threads", [False, True])
-@pytest.mark.parametrize("kind", ["counts", "int32 large", "negative", "integral floats",
-                                  "huge segments", "non-integers"])
-def test_bootstrap_bit_identical_to_previous(kind, threads, request):
-    if threads:
-        request.getfixturevalue("small_batches")
-    rng = np.random.default_rng(hash(kind) % 1000)
-    for n, k, resamples, seed in [(1, 3, 5, 0), (2, 2, 17, 1), (57, 3, 30, 2), (300, 4, 41, 3),
-                                  (2009, 5, 60, 4), (7001, 2, 23, 5)]:
-        cols = _columns(kind, n, k, rng)
-        want = _previous_resampled_sums(cols, resamples, seed)
-        got = Bootstrap(n_resamples=resamples, seed=seed).resampled_sums(cols)
-        assert got.dtype == want.dtype and got.shape == want.shape
-        assert got.tobytes() == want.tobytes(), (kind, n, k, resamples, seed)
-
-
-def test_bootstrap_bit_identical_with_rejected_draws(small_batches, monkeypatch):
-    """n = 300,013: about 7 in 100,000 generator values are rejected by numpy's mapping to
-    [0, n), so rows start shifted in their blocks (the parallel draw's delicate part)."""
-    n = 300_013
-    assert (1 << 32) % n > n // 2  # many rejections for this size
-    cols = np.random.default_rng(9).integers(0, 9, (n, 2))
-    monkeypatch.setattr(small_batches, "_GROUP_DRAWS", n)  # one row per task
-    monkeypatch.setattr(small_batches, "_BATCH_CELLS", 3 * n)  # three rows per batch
-    want = _previous_resampled_sums(cols, 14, 21)
-    got = Bootstrap(n_resamples=14, seed=21).resampled_sums(cols)
-    assert got.tobytes() == want.tobytes()
-
-
-@pytest.mark.parametrize("n", [7, 1000, 300_013, 3 * 2**30 + 1, 2**31, 2**32 - 1])
-def test_stream_reproduces_numpy_integers(n):
-    from tokeff.resample import _Stream, _stream_matches_numpy
-
-    assert _stream_matches_numpy()  # so the parallel path is the one running here
-    want = np.random.default_rng(4).integers(0, n, size=5000)
-    stream = _Stream(4, n)
-    got, pos = [], 0
-    for size in (1, 2, 997, 1, 3000, 999):  # odd positions: halves of a 64-bit output
-        vals, used = stream.accepted(pos, size)
-        got.append(vals)
-        pos += used
-    assert np.array_equal(np.concatenate(got), want)
-
-
-def test_wrapped_weight_detected_and_recomputed(monkeypatch):
-    from tokeff import resample as rs
-
-    cols = np.arange(600).reshape(300, 2)
-    prep = rs._Columns(cols)
-    w = np.zeros((2, 300), dtype=np.uint8)
-    w[0] = 1
-    w[1, 0] = 44
-    w[1, 1] = 256 % 256  # a segment drawn 256 times: its uint8 weight wrapped to 0
-    w[1, 2:46] = 0
-    assert prep.product(w[:1]) is not None
-    assert prep.product(w) is None
-    # When a product reports a wrap, the sums come from the float64 path, still exact.
-    monkeypatch.setattr(rs._Columns, "product", lambda self, w: None)
-    want = _previous_resampled_sums(cols, 20, 3)
-    assert Bootstrap(n_resamples=20, seed=3).resampled_sums(cols).tobytes() == want.tobytes()
-
-
-def test_bootstrap_blas_one_thread_then_restored(small_batches, monkeypatch):
-    """No BLAS thread busy-waits against the bootstrap's: BLAS runs one thread, or (when
-    OpenBLAS ignores the setting) every product is small enough to run on the calling thread;
-    afterwards the user's setting is back."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-
-    before = blas_threads()
-    if not before:
-        pytest.skip("numpy uses no BLAS that threadpoolctl can see")
-    seen = []
-    product = small_batches._Columns.product
-
-    def spy(self, w):
-        seen.append((blas_threads(), self.single_blas))
-        return product(self, w)
-
-    monkeypatch.setattr(small_batches._Columns, "product", spy)
-    cols = np.random.default_rng(0).integers(0, 50, (3000, 3))
-    want = _previous_resampled_sums(cols, 40, 0)
-    Bootstrap(n_resamples=40, seed=0).resampled_sums(cols)  # from this thread first
-    # Overlapping calls from several threads: BLAS back to the user's setting only at the end.
-    with ThreadPoolExecutor(3) as ex:
-        outs = list(ex.map(lambda s: Bootstrap(n_resamples=40, seed=0).resampled_sums(cols),
-                           range(3)))
-    assert all(o.tobytes() == want.tobytes() for o in outs)
-    assert seen and all(t == [1] * len(before) or not single for t, single in seen)
-    assert blas_threads() == before
-
-
-def test_small_products_equal_one_product():
-    from tokeff.resample import _Columns
-
-    rng = np.random.default_rng(5)
-    for n, k, rows in [(5000, 3, 41), (2009, 231, 64), (300, 1, 1)]:
-        prep = _Columns(rng.integers(0, 300, (n, k)))
-        w = np.stack([np.bincount(rng.integers(0, n, n), minlength=n)  # resample weights
-                      for _ in range(rows)]).astype(np.uint8)
-        one = prep.product(w)
-        prep.single_blas = False
-        assert one is not None and np.array_equal(one, prep.product(w))
-        assert np.array_equal(one, w.astype(np.float64) @ prep.cols)
 
 
 # -- the delta method (very large corpora) ---------------------------------------------------
@@ -463,8 +312,8 @@ def test_analytic_only_above_threshold_and_recorded(monkeypatch):
 
     boot = Bootstrap()
     assert metrics.ANALYTIC_FROM == 1_000_000
-    assert boot.settings(2009) == boot.settings() == "1000/seed0/95"  # FLORES-sized: resampled
-    assert boot.settings(999_999) == "1000/seed0/95"
+    assert boot.settings(2009) == boot.settings() == "1000/seed0/95/rs2"  # FLORES: resampled
+    assert boot.settings(999_999) == "1000/seed0/95/rs2"
     assert boot.settings(1_000_000) == "delta/95"
     assert Bootstrap(n_resamples=0).settings(5_000_000) == "none"
     c = corpus({"eng_Latn": [f"word{i} x y" for i in range(40)],
@@ -477,7 +326,7 @@ def test_analytic_only_above_threshold_and_recorded(monkeypatch):
     assert res.meta["bootstrap"]["method"] == "delta"
     assert row.ci_low <= row.value <= row.ci_high
     before = resampled.get("word4", "fra_Latn", "parity")
-    assert before.signature.boot == "300/seed5/95" and "method" not in resampled.meta["bootstrap"]
+    assert before.signature.boot == "300/seed5/95/rs2" and "method" not in resampled.meta["bootstrap"]
     assert row.value == before.value
 
 

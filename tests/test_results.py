@@ -119,7 +119,7 @@ class TestSignature:
         # Only word-based metrics depend on (and record) the segmenter.
         assert sig.seg == "n/a"
         assert res.get("char", "zho_Hans", "fertility").signature.seg.startswith("jieba")
-        assert sig.boot == "100/seed1/95"
+        assert sig.boot == "100/seed1/95/rs2"  # resamples/seed/level/resampling scheme
         assert sig.pivot == "eng_Latn" and sig.ref == "none" and sig.alpha == "2.5"
         assert sig.version == tokeff.__version__
         assert res.get("char", "eng_Latn", "fertility").signature.seg.startswith("unicode-words")

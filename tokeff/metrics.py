@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .counting.counts import Counts
-from .resample import resampled_sums
+from .resample import SCHEME, resampled_sums
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,6 @@ class Bootstrap:
     n_resamples: int = 1000
     seed: int = 0
     level: float = 0.95
-    chunk: int = 64
     analytic_from: int | None = None
 
     def analytic(self, n_segments: int) -> bool:
@@ -171,23 +170,27 @@ class Bootstrap:
         return self.n_resamples > 0 and n_segments >= limit
 
     def settings(self, n_segments: int | None = None) -> str:
-        """The signature's ``boot`` field: ``1000/seed0/95``, ``delta/95`` or ``none``."""
+        """The signature's ``boot`` field: ``1000/seed0/95/rs2``, ``delta/95`` or ``none``.
+
+        A resampled one ends with the resampling scheme (``tokeff.resample.SCHEME``); without
+        it (tokeff before scheme ``rs2``) the resamples came from another random stream: the
+        same distribution, so intervals agree within resampling noise, not digit for digit."""
         if self.n_resamples <= 0:
             return "none"
         level = f"{round(self.level * 100, 3):g}"
         if n_segments is not None and self.analytic(n_segments):
             return f"delta/{level}"
-        return f"{self.n_resamples}/seed{self.seed}/{level}"
+        return f"{self.n_resamples}/seed{self.seed}/{level}/{SCHEME}"
 
     def resampled_sums(self, columns: np.ndarray) -> np.ndarray:
         """Sums of every column (n_segments x k) under each resample: (n_resamples x k).
 
-        Resample ``r`` is the ``r``-th block of ``n_segments`` draws of
-        ``numpy.random.default_rng(seed).integers(0, n_segments)``; how often each segment is
-        drawn weights its row. Integer columns are summed exactly (:mod:`tokeff.resample`);
-        ``chunk`` never changes a result.
+        Each resample draws ``n_segments`` segments with replacement (an exact multinomial
+        draw; scheme ``rs2``, see :mod:`tokeff.resample`); how often each segment is drawn
+        weights its row. Resample ``r`` depends only on ``seed``, ``n_segments`` and ``r``.
+        Integer columns are summed exactly.
         """
-        return resampled_sums(columns, self.n_resamples, self.seed, self.chunk)
+        return resampled_sums(columns, self.n_resamples, self.seed)
 
     def intervals(self, columns: np.ndarray, pairs: Sequence[tuple[int, int]]
                   ) -> list[tuple[float, float] | None]:

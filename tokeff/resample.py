@@ -1,49 +1,66 @@
-"""Resampled column sums for the paired bootstrap: the same resamples as ever, computed faster.
+"""Resampled column sums for the paired bootstrap (resampling scheme ``rs2``).
 
-Resample ``r`` is the ``r``-th block of ``n`` draws of
-``numpy.random.default_rng(seed).integers(0, n)``; every column's sum over the drawn segments
-is wanted, for all columns at once. That is ``W @ C``, ``W[r, i]`` being how often resample
-``r`` drew segment ``i``. Count columns hold integers, so the sums are integers, computed
-exactly here and therefore equal, bit for bit, to the float64 product used before:
+A resample draws ``n`` segment indices uniformly with replacement; ``W[r, i]`` counts how often
+resample ``r`` drew segment ``i`` (one row of ``W`` is a draw of the multinomial distribution
+with ``n`` trials over ``n`` equally likely segments) and the sums wanted are ``W @ C``, every
+count column at once. Scheme ``rs2`` draws ``W`` exactly from that distribution in two stages
+that need no floating point and count in the CPU cache:
 
-- weights are stored as ``uint8``; a segment drawn 256 times or more in one resample (needs
-  n > 255 and is astronomically rare) would wrap, which a column of ones multiplied along
-  detects (each resample's weights must sum to ``n``): the sums are then recomputed the
-  previous way, with float64 weights;
-- the product runs in float32 over tiles of segments small enough that no partial sum can pass
-  2**24 (below it every integer is a float32, whatever the summation order), tiles that stay in
-  the CPU cache; segments with counts too large for that go through float64;
-- BLAS runs with one thread (``threadpoolctl``): its threads would busy-wait against ours;
-- the draws themselves are numpy's stream, computed by blocks in worker threads (PCG64 can jump
-  ahead; the mapping to ``[0, n)`` is Lemire's, reproduced in numpy), checked once per process
-  against ``Generator.integers``; when they differ, numpy's generator runs in one thread.
+1. the segments are cut into blocks of ``2**14`` (the last one shorter); how many of a
+   resample's ``n`` draws fall in each block is drawn by halving: a node of the binary tree
+   over ``2**d`` blocks sends each of its ``m`` draws left or right with a fair random bit, so
+   its left child gets ``Binomial(m, 1/2)`` draws, counted exactly as the set bits among ``m``
+   random bits. Draws landing past segment ``n - 1`` (in padding blocks, or in the padding
+   part of the last block, split off the same way) are drawn again, until none is left; what
+   remains is the multinomial count of every block;
+2. within a full block, each draw is the low 14 bits of a 16-bit random value; within the
+   last block, numpy's exact bounded integers (``Generator.integers``). ``np.add.at`` counts
+   them, a resample at a time, straight into the float32 weights of the block (a row of 64 KiB
+   stays in the CPU cache).
 
-Columns holding non-integers (tokeff never passes any) take the previous path unchanged.
+Resamples are processed in batches of 64; batch ``j`` draws stage 1 from the stream
+``SFC64(SeedSequence(seed, spawn_key=(j, 0)))`` (always for 64 resamples; from 2,097,153
+segments on, for a few at a time) and block ``b`` from ``(j, 1 + b)``, taking the values in
+order, resample after resample. So resample ``r`` depends only on ``(seed, n, r)``: not on how
+many resamples are asked for, nor on threads or timing. Batches run in worker threads (the
+loops of the numpy calls involved release the GIL).
+
+Sums are exact: a block's weights times its counts go through float32 when no partial sum can
+pass ``2**24`` (the block's largest count magnitude times the most draws any resample put in
+it), else float64; BLAS runs one thread (``threadpoolctl``), its threads would busy-wait
+against ours. Columns holding non-integers take float64 products, rounded as float64 does.
+
+Before scheme ``rs2`` (signatures whose ``boot`` field has no scheme tag) resample ``r`` was
+the ``r``-th block of ``n`` draws of ``numpy.random.default_rng(seed).integers(0, n)``: the same
+distribution, a different stream, so intervals agree within resampling noise, not bit for bit.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .errors import UsageError
+
+#: The resampling scheme, recorded in the signature's ``boot`` field (``1000/seed0/95/rs2``).
+SCHEME = "rs2"
+# _BLOCK_BITS, _BATCH and _STAGE1_BITS are part of the scheme: other values, other resamples.
+#: Segments per block: ``2**_BLOCK_BITS`` (stage 2 takes each draw from 16 random bits).
+_BLOCK_BITS = 14
+#: Resamples per batch: batch ``j``'s streams are keyed by ``j``.
+_BATCH = 64
 #: Every integer of magnitude up to 2**24 is exactly a float32.
 _F32_EXACT = 1 << 24
-#: Segments per product tile at most: a 64 x 4096 float32 weight tile and a 4096 x k column
-#: tile stay in a 2 MB L2 cache.
-_TILE = 4096
-#: Draws per generator call (and per counting task): large enough to amortise call overhead.
-_GROUP_DRAWS = 1 << 19
-#: Weight cells (bytes) per batch buffer: bounds memory whatever the corpus size.
-_BATCH_CELLS = 1 << 24
 #: Below this many draws in all, worker threads cost more than they save.
 _THREADED_DRAWS = 1 << 22
+#: Random bits drawn at once in stage 1 at most (rows are split to stay below; 16 MiB).
+_STAGE1_BITS = 1 << 27
 
 _blas_lock = threading.Lock()
 _blas_users = 0
@@ -94,107 +111,202 @@ def _small_products(a: np.ndarray, b: np.ndarray, acc: np.ndarray) -> None:
             acc[r:r + step_r] += a[r:r + step_r, i:i + step_i] @ b[i:i + step_i]
 
 
-def legacy_sums(columns: np.ndarray, n_resamples: int, seed: int, chunk: int = 64) -> np.ndarray:
-    """The previous implementation (float64 weights times float64 columns, per chunk of
-    resamples); kept for columns that are not integers."""
-    n, k = columns.shape
-    rng = np.random.default_rng(seed)
-    out = np.empty((n_resamples, k), dtype=np.float64)
-    cols = columns.astype(np.float64, copy=False)
-    # Bound the weight matrix (chunk x n) to ~2M cells whatever the corpus size; the
-    # generator draws element by element, so the chunking does not change the resamples.
-    chunk = max(1, min(chunk, 2_000_000 // max(n, 1)))
-    with _one_blas_thread():
-        for start in range(0, n_resamples, chunk):
-            b = min(chunk, n_resamples - start)
-            w = _counts(rng.integers(0, n, size=(b, n)), n).astype(np.float64)
-            out[start:start + b] = w @ cols
+# -- stage 1: how many draws fall in each block -----------------------------------------------
+
+_M1, _M2, _M4 = (np.uint64(v) for v in (0x5555555555555555, 0x3333333333333333,
+                                        0x0F0F0F0F0F0F0F0F))
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64; ``np.bitwise_count`` from numpy 2.0 on."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    return _popcount_swar(words)  # pragma: no cover - numpy < 2.0
+
+
+def _popcount_swar(words: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 by the classic shift-and-mask sums (numpy < 2.0)."""
+    x = words - ((words >> np.uint64(1)) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+def _halves(bitgen: np.random.BitGenerator, m: np.ndarray) -> np.ndarray:
+    """``Binomial(m, 1/2)`` for every entry of ``m`` (non-negative integers), exactly: the set
+    bits among ``m`` fresh random bits (the first ``m`` bits of the entry's own 64-bit words).
+    """
+    flat = m.reshape(-1).astype(np.int64)
+    nwords = (flat + 63) >> 6
+    starts = np.cumsum(nwords) - nwords
+    words = bitgen.random_raw(int(nwords.sum()))
+    cut = np.flatnonzero(flat & 63)  # entries whose last word is used in part
+    words[starts[cut] + nwords[cut] - 1] &= \
+        (np.uint64(1) << (flat[cut] & 63).astype(np.uint64)) - np.uint64(1)
+    out = np.zeros(flat.shape, dtype=np.int64)
+    used = np.flatnonzero(nwords)
+    if used.size:  # summed in uint32 (three times faster than int64) when nothing can overflow
+        wide = np.uint32 if int(flat.max()) < 2**32 else np.int64
+        out[used] = np.add.reduceat(_popcount(words), starts[used], dtype=wide)
+    return out.reshape(m.shape)
+
+
+def _block_counts(bitgen: np.random.BitGenerator, rows: int, n: int, block: int
+                  ) -> np.ndarray:
+    """How many of each resample's ``n`` draws fall in each block (rows x blocks, int64), an
+    exact multinomial draw (module docstring, stage 1)."""
+    full, rest = divmod(n, block)
+    nblocks = full + (rest > 0)
+    out = np.zeros((rows, nblocks), dtype=np.int64)
+    if nblocks == 1:
+        out[:, 0] = n
+        return out
+    step = max(1, _STAGE1_BITS // n)  # a level of the tree takes n bits per row
+    if rows > step:  # very large n: a few rows at a time, memory stays bounded
+        for r in range(0, rows, step):
+            out[r:r + step] = _block_counts(bitgen, min(step, rows - r), n, block)
+        return out
+    depth = (nblocks - 1).bit_length()  # 2**depth blocks, the ones past the last padding
+    pending = np.full(rows, n, dtype=np.int64)
+    while pending.any():
+        node = pending[:, None]
+        for _ in range(depth):
+            left = _halves(bitgen, node)
+            node = np.stack([left, node - left], axis=2).reshape(rows, -1)
+        out[:, :full] += node[:, :full]
+        pending = node[:, nblocks:].sum(axis=1)
+        if rest:  # the last block holds ``rest`` segments of ``block`` places
+            m = node[:, full]
+            start, size = 0, block
+            while size > 1 and start < rest:
+                half = size // 2
+                left = _halves(bitgen, m)
+                if start + half <= rest:  # the left half is all segments
+                    out[:, full] += left
+                    m = m - left
+                    start += half
+                else:  # the right half is all padding
+                    pending += m - left
+                    m = left
+                size = half
+            if start < rest:
+                out[:, full] += m
+            else:
+                pending += m
     return out
 
 
-def _counts(idx: np.ndarray, n: int) -> np.ndarray:
-    """How often each of ``n`` segments occurs in each row of ``idx`` (rows x n, int64).
-    ``idx`` is modified (rows are offset so that one bincount counts them all)."""
-    rows = idx.shape[0]
-    if rows == 1:
-        return np.bincount(idx[0], minlength=n)[None, :]
-    idx += (np.arange(rows, dtype=idx.dtype) * n)[:, None]
-    return np.bincount(idx.reshape(-1), minlength=rows * n).reshape(rows, n)
+# -- stage 2 and the products -----------------------------------------------------------------
+
+def _stream(seed: int, *key: int) -> np.random.SFC64:
+    return np.random.SFC64(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _batch_weights(n: int, seed: int, j: int, rows: int
+                   ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Batch ``j``'s resamples (its first ``rows``), block by block: ``(start, w, m)`` with
+    ``w`` (rows x block length, float32, or float64 past 2**24 draws in the block) how often
+    each resample drew each segment of the block that starts at segment ``start``, and ``m``
+    its row sums. ``w`` is reused.
+
+    A block's draws are taken from its stream in order, resample after resample: in a full
+    block, the low bits of consecutive 16-bit values; in the last one, ``Generator.integers``.
+    They are counted with ``np.add.at`` straight into the float weights the products take
+    (faster than ``np.bincount`` and its int64 counts to cast, and it releases the GIL).
+    """
+    block = 1 << _BLOCK_BITS
+    counts = _block_counts(_stream(seed, j, 0), _BATCH, n, block)[:rows]
+    buf = np.empty(rows * min(block, n), dtype=np.float32)
+    keys = np.empty(0, dtype=np.intp)  # indices as intp: np.add.at's fastest
+    mask = np.uint16(block - 1)
+    for b in range(counts.shape[1]):
+        start = b * block
+        size = min(block, n - start)
+        m = counts[:, b]
+        ends = np.cumsum(m).tolist()
+        bitgen = _stream(seed, j, 1 + b)
+        if int(m.max()) <= _F32_EXACT:  # every count is then an exact float32
+            w = buf[:rows * size].reshape(rows, size)
+        else:  # pragma: no cover - 2**24 draws in 16,384 segments: never seen
+            w = np.empty((rows, size), dtype=np.float64)
+        one = w.dtype.type(1)
+        if size == block:
+            vals = bitgen.random_raw((ends[-1] + 3) >> 2).view(np.uint16)
+            lo = 0
+            for i, hi in enumerate(ends):  # row by row: the row and its indices stay in cache
+                if keys.size < hi - lo:
+                    keys = np.empty(hi - lo + block // 8, dtype=np.intp)
+                k = keys[:hi - lo]
+                np.bitwise_and(vals[lo:hi], mask, out=k, casting="unsafe")
+                row = w[i]
+                row.fill(0)
+                np.add.at(row, k, one)
+                lo = hi
+        else:  # one call: resample i's draws offset by i * size
+            idx = np.random.Generator(bitgen).integers(0, size, size=ends[-1])
+            idx += np.repeat(np.arange(rows) * size, m)
+            w.fill(0)
+            np.add.at(w.reshape(-1), idx, one)
+        yield start, w, m
+
+
+def resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """How often each resample draws each of ``n`` segments (n_resamples x n, int64).
+
+    Every row is a multinomial draw: ``n`` draws with replacement, every segment equally
+    likely. Row ``r`` depends only on ``(seed, n, r)``; :func:`resampled_sums` uses the same
+    rows.
+
+    >>> w = resample_weights(5, 3, seed=0)
+    >>> w.shape, w.sum(axis=1).tolist()
+    ((3, 5), [5, 5, 5])
+    """
+    out = np.zeros((max(n_resamples, 0), max(n, 0)), dtype=np.int64)
+    if n <= 0:
+        return out
+    for j, r0 in enumerate(range(0, n_resamples, _BATCH)):
+        rows = min(_BATCH, n_resamples - r0)
+        for start, w, _ in _batch_weights(n, seed, j, rows):
+            out[r0:r0 + rows, start:start + w.shape[1]] = w  # exact: whole numbers
+    return out
 
 
 class _Columns:
-    """The columns prepared for exact products, and the tiles to multiply them by."""
+    """The columns and what their products need: float32 copies and, per block, the largest
+    count magnitude (float32 is exact while no partial sum passes 2**24)."""
 
-    def __init__(self, cols: np.ndarray) -> None:
-        n, k = cols.shape
-        self.n, self.k = n, k
+    def __init__(self, cols: np.ndarray, integers: bool) -> None:
+        self.n, self.k = cols.shape
         self.cols = cols
-        # A column of ones: its resampled sum is the weights' sum, which must be n.
-        self.c32 = np.empty((n, k + 1), dtype=np.float32)
-        self.c32[:, :k] = cols
-        self.c32[:, k] = 1.0
-        # The largest magnitude of each segment's counts (no n x k temporary).
-        mag = cols.max(axis=1).astype(np.float64)
-        if cols.dtype.kind in "if":
-            np.maximum(mag, -cols.min(axis=1).astype(np.float64), out=mag)
-        self.cmax = np.maximum(mag, 1.0)
-        self.cum = np.concatenate(([0.0], np.cumsum(self.cmax)))
-        self._c64: np.ndarray | None = None
+        self.integers = integers
         self.single_blas = True  # BLAS runs one thread: no need for small products
-        self._tiles: dict[int, list[tuple[int, int, bool]]] = {}
+        block = 1 << _BLOCK_BITS
+        if integers:
+            self.c32 = cols.astype(np.float32)
+            mag = cols.max(axis=1).astype(np.float64)  # no n x k temporary
+            if cols.dtype.kind in "if":
+                np.maximum(mag, -cols.min(axis=1).astype(np.float64), out=mag)
+            self.bmax = np.maximum.reduceat(mag, np.arange(0, self.n, block))
 
-    @property
-    def c64(self) -> np.ndarray:
-        if self._c64 is None:
-            c = np.empty((self.n, self.k + 1), dtype=np.float64)
-            c[:, :self.k] = self.cols
-            c[:, self.k] = 1.0
-            self._c64 = c
-        return self._c64
-
-    def tiles(self, wmax: int) -> list[tuple[int, int, bool]]:
-        """(start, stop, float32?) covering the segments: in a float32 tile, the weights (at
-        most ``wmax``) times the largest magnitude of each segment sum to at most 2**24, so
-        every partial sum of the product is an exact float32 whatever the summation order."""
-        got = self._tiles.get(wmax)
-        if got is not None:
-            return got
-        limit = _F32_EXACT // wmax
-        cm, cum, n = self.cmax, self.cum, self.n
-        tiles: list[tuple[int, int, bool]] = []
-        start = 0
-        while start < n:
-            if cm[start] > limit:  # counts too large for float32: float64, as before
-                stop = start + 1
-                while stop < n and cm[stop] > limit:
-                    stop += 1
-                tiles.append((start, stop, False))
-            else:
-                stop = int(np.searchsorted(cum, cum[start] + limit, side="right")) - 1
-                stop = min(stop, start + _TILE, n)
-                tiles.append((start, stop, True))
-            start = stop
-        self._tiles[wmax] = tiles
-        return tiles
-
-    def product(self, w: np.ndarray) -> np.ndarray | None:
-        """``w @ cols`` exactly (rows x k float64), or None if a weight wrapped in uint8."""
-        rows = w.shape[0]
-        acc = np.zeros((rows, self.k + 1), dtype=np.float64)
-        part = np.empty((rows, self.k + 1), dtype=np.float32)
-        for start, stop, f32 in self.tiles(max(1, int(w.max()))):
-            dtype, c = (np.float32, self.c32) if f32 else (np.float64, self.c64)
-            if self.single_blas:
-                acc += w[:, start:stop].astype(dtype) @ c[start:stop]
-            elif f32:
-                part[:] = 0
-                _small_products(w[:, start:stop].astype(dtype), c[start:stop], part)
+    def product(self, start: int, w: np.ndarray, m: np.ndarray, acc: np.ndarray) -> None:
+        """``acc += w @ cols[start:start + len]``, exactly for integer columns (``w``: the
+        block's weights, whole numbers; ``m``: its row sums)."""
+        stop = start + w.shape[1]
+        if (self.integers and w.dtype == np.float32
+                and float(m.max()) * self.bmax[start >> _BLOCK_BITS] <= _F32_EXACT):
+            a, c = w, self.c32[start:stop]
+            part = np.zeros(acc.shape, dtype=np.float32)
+        else:
+            a = w.astype(np.float64)
+            c = self.cols[start:stop].astype(np.float64)
+            part = acc
+        if self.single_blas:
+            prod = a @ c
+            acc += prod
+        else:
+            _small_products(a, c, part)
+            if part is not acc:
                 acc += part
-            else:
-                _small_products(w[:, start:stop].astype(dtype), c[start:stop], acc)
-        if not np.all(acc[:, self.k] == self.n):
-            return None
-        return acc[:, :self.k]
 
 
 def _integer_valued(cols: np.ndarray) -> bool:
@@ -213,223 +325,44 @@ def _workers() -> int:
     return max(1, min(4, cpus))
 
 
-# -- numpy's draws, computed by block ----------------------------------------------------------
-#
-# ``default_rng(seed).integers(0, n, size=...)`` (n < 2**32) takes 32-bit values from PCG64 --
-# the low then the high half of each 64-bit output -- and maps each with Lemire's method:
-# ``m = u * n``; ``m >> 32`` is the draw unless ``m mod 2**32 < 2**32 mod n``, in which case the
-# value is rejected and the next one taken. Successive calls continue the same stream, so the
-# resamples are the accepted values of that stream, n after n. PCG64 can jump to any position
-# (``advance``), so blocks of the stream can be computed in parallel; a row's draws then start
-# in its own block, shifted by the values rejected in the rows before it.
-
-_SUB = 1 << 16  # stream values post-processed at once (stays in cache)
-
-
-class _Stream:
-    """The 32-bit stream of ``default_rng(seed)`` mapped to ``[0, n)``, from any position."""
-
-    def __init__(self, seed: int, n: int) -> None:
-        self.state = np.random.default_rng(seed).bit_generator.state
-        self.n = n
-        self.thr = (1 << 32) % n
-        self._local = threading.local()
-
-    def _bitgen(self, pos: int) -> np.random.PCG64:
-        bg = getattr(self._local, "bg", None)
-        if bg is None:
-            bg = self._local.bg = np.random.PCG64(0)
-        bg.state = self.state
-        bg.advance(pos // 2)
-        return bg
-
-    def candidates(self, pos: int, count: int, out: np.ndarray) -> np.ndarray:
-        """Write the mapped values at stream positions ``pos .. pos+count`` into ``out``
-        (int64); return the (relative) positions of the rejected ones."""
-        odd = pos & 1
-        u = self._bitgen(pos).random_raw((odd + count + 1) // 2).view(np.uint32)[odd:odd + count]
-        m = out[:count].view(np.uint64)
-        nn, s32 = np.uint64(self.n), np.uint64(32)
-        rejected = []
-        for s in range(0, count, _SUB):
-            mm = m[s:s + _SUB]
-            np.multiply(u[s:s + _SUB], nn, out=mm, dtype=np.uint64)  # exact: both < 2**32
-            if self.thr:
-                bad = np.flatnonzero(mm.view(np.uint32)[0::2] < self.thr)  # low halves
-                if bad.size:
-                    rejected.append(bad + s)
-            np.right_shift(mm, s32, out=mm)
-        return np.concatenate(rejected) if rejected else np.empty(0, dtype=np.intp)
-
-    def accepted(self, pos: int, count: int) -> tuple[np.ndarray, int]:
-        """The first ``count`` accepted values from position ``pos``, and how many stream
-        values they took."""
-        got: list[np.ndarray] = []
-        have, used = 0, 0
-        while have < count:
-            take = (count - have) + 16 + (count - have) // 64
-            buf = np.empty(take, dtype=np.int64)
-            keep = np.ones(take, dtype=bool)
-            keep[self.candidates(pos + used, take, buf)] = False
-            at = np.flatnonzero(keep)[:count - have]  # positions of the accepted values
-            got.append(buf[at])
-            have += at.size
-            used += int(at[-1]) + 1 if have == count else take
-        return (np.concatenate(got) if got else np.empty(0, dtype=np.int64)), used
-
-
-_STREAM_OK: bool | None = None
-
-
-def _stream_matches_numpy() -> bool:
-    """Whether :class:`_Stream` reproduces ``Generator.integers`` in this numpy (checked once
-    per process on a few sizes, including one where a quarter of the values are rejected)."""
-    global _STREAM_OK
-    if _STREAM_OK is None:
-        ok = sys.byteorder == "little" and \
-            np.random.default_rng(0).bit_generator.state.get("bit_generator") == "PCG64"
-        for n, seed, count in ((7, 1, 999), (1000, 2, 3001), (400_000, 3, 4000),
-                               (3 * 2**30 + 1, 4, 2000)):
-            if not ok:
-                break
-            want = np.random.default_rng(seed).integers(0, n, size=count)
-            stream = _Stream(seed, n)
-            first, used = stream.accepted(0, count // 2)
-            rest, _ = stream.accepted(used, count - count // 2)
-            ok = np.array_equal(want, np.concatenate([first, rest]))
-        _STREAM_OK = ok
-    return _STREAM_OK
-
-
-# -- the two ways of running ---------------------------------------------------------------------
-
-def _batch_rows(n: int, n_resamples: int, group: int) -> int:
-    return max(group, min(n_resamples, max(8, _BATCH_CELLS // n)) // group * group)
-
-
-def _sequential(prep: _Columns, n_resamples: int, seed: int, out: np.ndarray) -> bool:
-    """One thread, numpy's generator itself; False if a weight passed 255."""
-    n = prep.n
-    rng = np.random.default_rng(seed)
-    group = max(1, _GROUP_DRAWS // n)  # resamples drawn (and counted) together
-    batch = _batch_rows(n, n_resamples, group)
-    w = np.empty((batch, n), dtype=np.uint8)
-    for start in range(0, n_resamples, batch):
-        rows = min(batch, n_resamples - start)
-        for r in range(0, rows, group):
-            g = min(group, rows - r)
-            w[r:r + g] = _counts(rng.integers(0, n, size=(g, n)), n)
-        sums = prep.product(w[:rows])
-        if sums is None:
-            return False
-        out[start:start + rows] = sums
-    return True
-
-
-class _Fallback(Exception):
-    """The parallel draw cannot continue (too many rejected values); run sequentially."""
-
-
-def _parallel(prep: _Columns, n_resamples: int, seed: int, out: np.ndarray,
-              workers: int) -> bool:
-    """Draw, count and multiply in ``workers`` threads; False if a weight passed 255.
-
-    Per batch of resamples: (A) tasks take blocks of ``n`` stream values each and count the
-    accepted ones into the batch's uint8 weights, one row per block, returning how many were
-    rejected per block; (B) row ``r`` really starts ``R_<r`` accepted values into its block
-    (values rejected before it shifted it) and ends ``R_<=r`` into the next block: those short
-    prefixes move from each row to the one before; (C) the batch is multiplied while the next
-    one is drawn."""
-    n = prep.n
-    stream = _Stream(seed, n)
-    group = max(1, _GROUP_DRAWS // n)
-    batch = _batch_rows(n, n_resamples, group)
-    bufs = [np.empty((batch, n), dtype=np.uint8) for _ in range(2)]
-    local = threading.local()
-
-    def draw(w: np.ndarray, row: int, rows: int, pos: int) -> np.ndarray:
-        buf = getattr(local, "buf", None)
-        if buf is None:
-            buf = local.buf = np.empty(group * n, dtype=np.int64)
-        idx = buf[:rows * n]
-        rej = stream.candidates(pos, rows * n, idx)
-        bad = (rej // n) * n + idx[rej]  # rejected values, as cells of these rows
-        w[row:row + rows] = _counts(idx.reshape(rows, n), n)
-        if rej.size:  # they were counted: take them out
-            np.subtract.at(w[row:row + rows].reshape(-1), bad, 1)
-        return np.bincount(rej // n, minlength=rows)
-
-    def shift(w: np.ndarray, rows: int, pos: int, before: np.ndarray,
-              tail: np.ndarray) -> None:
-        for q in np.flatnonzero(before[1:]) + 1:
-            prefix = stream.accepted(pos + int(q) * n, int(before[q]))[0] if q < rows else tail
-            np.add.at(w[q - 1], prefix, 1)
-            if q < rows:
-                np.subtract.at(w[q], prefix, 1)
-
-    def product(w: np.ndarray, start: int, rows: int, fixed: Future) -> bool:
-        fixed.result()
-        sums = prep.product(w[:rows])
-        if sums is None:
-            return False
-        out[start:start + rows] = sums
-        return True
-
-    starts = list(range(0, n_resamples, batch))
-    products: list[Future] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokeff-boot") as ex:
-
-        def submit_draws(j: int, pos: int) -> list[Future]:
-            rows = min(batch, n_resamples - starts[j])
-            if j >= 2:
-                products[j - 2].result()  # this buffer's previous batch is multiplied
-            return [ex.submit(draw, bufs[j % 2], r, min(group, rows - r), pos + r * n)
-                    for r in range(0, rows, group)]
-
-        pos = 0
-        tasks = submit_draws(0, pos)
-        for j, start in enumerate(starts):
-            rows = min(batch, n_resamples - start)
-            rej = np.concatenate([t.result() for t in tasks])
-            before = np.concatenate(([0], np.cumsum(rej)))  # R_<r, r = 0 .. rows
-            if before[-1] > n // 2:  # a row would reach past its neighbour's block
-                for f in products:
-                    f.result()
-                raise _Fallback
-            tail, used = stream.accepted(pos + rows * n, int(before[-1]))
-            nxt = pos + rows * n + used  # where the next batch's first row starts
-            if j + 1 < len(starts):
-                tasks = submit_draws(j + 1, nxt)
-            fixed = ex.submit(shift, bufs[j % 2], rows, pos, before, tail)
-            products.append(ex.submit(product, bufs[j % 2], start, rows, fixed))
-            pos = nxt
-        done = [f.result() for f in products]  # every one awaited, errors raised
-        return all(done)
-
-
-def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int,
-                   chunk: int = 64) -> np.ndarray:
+def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     """Sums of every column (n_segments x k) under each resample: (n_resamples x k) float64.
 
-    Resample ``r`` is the ``r``-th block of ``n`` draws of ``default_rng(seed).integers(0, n)``;
-    ``chunk`` only shapes the path taken by non-integer columns and never changes a result.
+    Resample ``r`` is row ``r`` of :func:`resample_weights` (scheme :data:`SCHEME`); integer
+    columns are summed exactly (while the sums stay below 2**53).
+
+    >>> cols = np.array([[1, 2], [3, 4], [5, 6]])
+    >>> sums = resampled_sums(cols, 4, seed=0)
+    >>> bool((sums == resample_weights(3, 4, seed=0) @ cols).all())
+    True
     """
     cols = np.asarray(columns)
+    if cols.ndim != 2:
+        raise UsageError(f"resampled_sums: columns must be a 2-d array (segments x columns), "
+                         f"not one of shape {cols.shape}")
     n, k = cols.shape
-    if n_resamples <= 0 or n <= 1 or k == 0 or n >= 2**32 or not _integer_valued(cols):
-        return legacy_sums(cols, max(n_resamples, 0), seed, chunk)
-    prep = _Columns(cols)
-    out = np.empty((n_resamples, k), dtype=np.float64)
+    out = np.zeros((max(n_resamples, 0), k), dtype=np.float64)
+    if n_resamples <= 0 or n == 0 or k == 0:
+        return out
+    prep = _Columns(cols, _integer_valued(cols))
+
+    def batch(j: int) -> None:
+        r0 = j * _BATCH
+        rows = min(_BATCH, n_resamples - r0)
+        acc = np.zeros((rows, k), dtype=np.float64)
+        for start, w, m in _batch_weights(n, seed, j, rows):
+            prep.product(start, w, m, acc)
+        out[r0:r0 + rows] = acc
+
+    jobs = range((n_resamples + _BATCH - 1) // _BATCH)
     workers = _workers()
     with _one_blas_thread() as single:
         prep.single_blas = single
-        if workers > 1 and n * n_resamples >= _THREADED_DRAWS and _stream_matches_numpy():
-            try:
-                ok = _parallel(prep, n_resamples, seed, out, workers)
-            except _Fallback:
-                ok = _sequential(prep, n_resamples, seed, out)
+        if workers > 1 and len(jobs) > 1 and n * n_resamples >= _THREADED_DRAWS:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokeff-boot") as ex:
+                for f in [ex.submit(batch, j) for j in jobs]:
+                    f.result()
         else:
-            ok = _sequential(prep, n_resamples, seed, out)
-    # A segment drawn 256 times or more in one resample (astronomically rare when n > 255)
-    # wrapped its uint8 weight: the previous computation, with 64-bit weights, is exact.
-    return out if ok else legacy_sums(cols, n_resamples, seed, chunk)
+            for j in jobs:
+                batch(j)
+    return out

@@ -36,7 +36,7 @@ class Signature:
     ...               bootstrap=100)
     >>> sig = res.get("qwen2.5", "zho_Hans", "parity").signature
     >>> sig.corpus, sig.split, sig.agg, sig.boot, sig.pivot
-    ('udhr', 'articles', 'totals', '100/seed0/95', 'eng_Latn')
+    ('udhr', 'articles', 'totals', '100/seed0/95/rs2', 'eng_Latn')
     >>> str(sig).startswith("tokeff:")
     True
     >>> sorted(sig.differences(res.get("cl100k_base", "zho_Hans", "parity").signature))
@@ -55,7 +55,9 @@ class Signature:
     norm: str  # normalisation applied to the corpus text
     seg: str  # word segmenter + version + settings of the row's language, or "none"
     agg: str  # "totals" (ratio of totals over segments) or "document"
-    boot: str  # "1000/seed0/95" or "none"
+    # "1000/seed0/95/rs2" (resamples/seed/CI level/resampling scheme, see tokeff.resample;
+    # no scheme: tokeff before rs2, another random stream), "delta/95" or "none"
+    boot: str
     pivot: str
     ref: str
     alpha: str
