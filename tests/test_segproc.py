@@ -98,7 +98,7 @@ def test_an_error_in_the_helper_reaches_the_caller():
 def test_a_helper_that_dies_is_a_clear_error_and_no_process_is_left():
     seg = SegmentProcesses(1)
     seg.prepare("eng_Latn", ["warm up"], "jieba")
-    helper = seg._all[0]
+    helper = next(h for h in seg._all if h is not None)
     helper.proc.kill()
     helper.proc.wait()
     with pytest.raises(SegmenterError, match=r"helper process stopped .*--workers 1"):
@@ -111,10 +111,11 @@ def test_each_segmenter_has_one_helper_and_close_stops_them():
     seg = SegmentProcesses(2)
     seg.prepare("zho_Hans", ["你好"], "jieba")
     seg.prepare("zho_Hant", ["你好"], "jieba")
-    assert len(seg._all) == 1  # the same segmenter: the same helper, its dictionary loaded once
+    started = [h for h in seg._all if h is not None]
+    assert len(started) == 1  # the same segmenter: the same helper, its dictionary loaded once
     seg.prepare("eng_Latn", ["hello"], "jieba-nohmm")
     seg.prepare("eng_Latn", ["hello"], "jieba-raw")
-    assert len(seg._all) == 2 and sorted(map(len, seg._names)) == [1, 2]
+    assert all(seg._all) and sorted(map(len, seg._names)) == [1, 2]
     procs = [h.proc for h in seg._all]
     seg.close()
     assert procs and all(p.poll() == 0 for p in procs)
@@ -209,3 +210,13 @@ def test_a_single_run_stops_its_helpers_once_the_last_block_is_prepared(monkeypa
     finally:
         runner.close()
     assert all(h.proc.poll() == 0 for h in made)  # exited normally
+
+
+def test_expected_work_is_spread_evenly_over_the_helpers():
+    seg = SegmentProcesses(2)
+    seg.expect({"jieba": 3, "newmm": 1, "sudachi": 1, "icu": 1},
+               {"jieba": 300_000, "newmm": 240_000, "sudachi": 120_000, "icu": 200_000})
+    assert seg._names[seg._by_name["jieba"]] == {"jieba"}  # the largest alone
+    assert seg._names[seg._by_name["newmm"]] == {"newmm", "sudachi", "icu"}
+    assert seg._all == [None, None]  # nothing started before it is used
+    seg.close()

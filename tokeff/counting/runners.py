@@ -165,14 +165,20 @@ class ThreadRunner:
             # waiting on GIL-free encoding once its tokenizers are loaded, shares the cores.
             n = self.segment_processes or self.workers
             self._seg = SegmentProcesses(min(n, len(names)))
-            self._seg_threads = ThreadPoolExecutor(max_workers=max(4, self._seg.n),
+            # A thread per block waiting on a helper: blocks queued for a busy helper must not
+            # hold back those of an idle one (the threads only wait on pipes).
+            waiting = sum(j.segmenter in names for j in jobs)
+            self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
             if self.one_run:
                 blocks: dict[str, int] = {}
+                chars: dict[str, int] = {}
                 for j in jobs:
                     if j.segmenter in names:
-                        blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1  # type: ignore
-                self._seg.expect(blocks)
+                        assert j.segmenter is not None
+                        blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
+                        chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
+                self._seg.expect(blocks, chars)
         return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
@@ -184,8 +190,8 @@ class ThreadRunner:
         order = sorted(range(len(jobs)), key=lambda j: (
             jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
         window = max(2, 2 * self.workers + 2)
-        # Jobs segmented in helper processes have a window of their own: the jobs segmented
-        # here keep this process busy while the helpers work.
+        # Jobs segmented in helper processes are all started at once; the jobs segmented here
+        # have the window and keep this process busy while the helpers work.
         off = self._offloaded(jobs, tokenizers)
         queues = [iter([j for j in order if jobs[j].segmenter in off]),
                   iter([j for j in order if jobs[j].segmenter not in off])]
@@ -219,9 +225,12 @@ class ThreadRunner:
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
-        for q in queues:
-            for j in itertools.islice(q, window):
-                start(j)
+        # Every block for the helpers at once (each helper works through its own, in order),
+        # then a window of the blocks prepared here.
+        for j in queues[0]:
+            start(j)
+        for j in itertools.islice(queues[1], window):
+            start(j)
         try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -146,30 +146,56 @@ class _Helper:
                 pass
 
 
+#: Rough cost of each segmenter, (seconds per character, seconds to load), from
+#: ``benchmarks/SEGMENTERS.md``: only to spread segmenters over helpers so that they finish
+#: together; it never changes what is counted.
+_COST = {"jieba": (1 / 244_000, 1.5), "jieba-nohmm": (1 / 224_000, 1.5),
+         "jieba-raw": (1 / 183_000, 1.5), "sudachi": (1 / 310_000, 0.3),
+         "newmm": (1 / 283_000, 0.75), "icu": (1 / 1_100_000, 0.05)}
+_DEFAULT_COST = (1 / 300_000, 0.5)
+
+
 class SegmentProcesses:
     """Up to ``n`` helper processes, started on first use; :meth:`prepare` is
     :func:`tokeff.counting.kernel.prepare_text` run in one of them (blocking the calling thread,
     which waits without holding the GIL).
 
-    Each segmenter is given to one helper, the first time it is asked for, so that no dictionary
-    is loaded twice: with more segmenters than helpers, a helper takes several.
+    Each segmenter is given to one helper, so that no dictionary is loaded twice: with more
+    segmenters than helpers, a helper takes several (by :meth:`expect`'s estimate of the work,
+    else as they come).
     """
 
     def __init__(self, n: int = 1):
         self.n = max(1, n)
-        self._all: list[_Helper] = []
-        self._locks: list[threading.Lock] = []
-        self._names: list[set[str]] = []
+        self._all: list[_Helper | None] = [None] * self.n
+        self._locks = [threading.Lock() for _ in range(self.n)]
+        self._names: list[set[str]] = [set() for _ in range(self.n)]
         self._by_name: dict[str, int] = {}
         self._expected: dict[str, int] | None = None
         self._lock = threading.Lock()
         self._closed = False
 
-    def expect(self, blocks: dict[str, int]) -> None:
+    def expect(self, blocks: dict[str, int], chars: dict[str, int] | None = None) -> None:
         """How many blocks each segmenter will be given in all (a single run): each helper then
-        exits as soon as the blocks of its segmenters are prepared, freeing its memory."""
+        exits as soon as the blocks of its segmenters are prepared, freeing its memory. With
+        ``chars`` (characters per segmenter), segmenters are spread over the helpers so that
+        their estimated work is even (longest first, each to the least loaded helper)."""
         with self._lock:
             self._expected = dict(blocks)
+            if chars:
+                load = [0.0] * self.n
+                for name in sorted(chars, key=lambda x: -self._cost(x, chars[x])):
+                    if name in self._by_name:
+                        continue
+                    i = min(range(self.n), key=lambda k: load[k])
+                    load[i] += self._cost(name, chars[name])
+                    self._by_name[name] = i
+                    self._names[i].add(name)
+
+    @staticmethod
+    def _cost(name: str, chars: int) -> float:
+        per_char, load = _COST.get(name, _DEFAULT_COST)
+        return load + per_char * chars
 
     def _helper_for(self, segmenter: str) -> int:
         with self._lock:
@@ -177,15 +203,12 @@ class SegmentProcesses:
                 raise SegmenterError("the word-segmentation helper processes were stopped")
             i = self._by_name.get(segmenter)
             if i is None:
-                if len(self._all) < self.n:
-                    self._all.append(_Helper())
-                    self._locks.append(threading.Lock())
-                    self._names.append(set())
-                    i = len(self._all) - 1
-                else:
-                    i = min(range(len(self._all)), key=lambda k: len(self._names[k]))
+                free = [k for k in range(self.n) if not self._names[k]]
+                i = free[0] if free else min(range(self.n), key=lambda k: len(self._names[k]))
                 self._by_name[segmenter] = i
                 self._names[i].add(segmenter)
+            if self._all[i] is None:
+                self._all[i] = _Helper()
             return i
 
     def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
@@ -194,7 +217,9 @@ class SegmentProcesses:
             with self._locks[i]:
                 if self._closed:
                     raise SegmenterError("the word-segmentation helper processes were stopped")
-                return self._all[i].prepare(lang, list(texts), segmenter)
+                helper = self._all[i]
+                assert helper is not None
+                return helper.prepare(lang, list(texts), segmenter)
         finally:
             self._done_one(i, segmenter)
 
@@ -205,12 +230,14 @@ class SegmentProcesses:
             self._expected[segmenter] -= 1
             if any(self._expected.get(name, 1) > 0 for name in self._names[i]):
                 return
-        self._all[i].close()  # its segmenters are done: it exits, its memory is freed
+            helper = self._all[i]
+        if helper is not None:
+            helper.close()  # its segmenters are done: it exits, its memory is freed
 
     def close(self, kill: bool = False) -> None:
         """Stop the helpers (``kill``: at once, without waiting for the current request)."""
         with self._lock:
             self._closed = True
-            helpers = list(self._all)
+            helpers = [h for h in self._all if h is not None]
         for h in helpers:
             h.close(kill=kill)
