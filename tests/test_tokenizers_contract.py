@@ -109,6 +109,12 @@ def test_arrays_match_lists(tok):
         assert (arr.ends <= nbytes).all()
 
 
+def test_count_tokens_equals_the_lengths_of_the_encodings(tok):
+    # Backends may count without handing over ids (HF: len() of each Encoding).
+    lists = tok.encode_batch(TEXTS)
+    assert tok.count_tokens(TEXTS).tolist() == [len(x) for x in lists]
+
+
 def test_fingerprint_is_stable(tok):
     fp = tok.fingerprint()
     assert fp == tok.fingerprint()

@@ -166,6 +166,12 @@ class LazyTokenizer(Tokenizer):
     def encode_arrays(self, texts, *, spans: bool = True):  # type: ignore[override]
         return self.real().encode_arrays(texts, spans=spans)
 
+    def count_tokens(self, texts):  # type: ignore[override]
+        counter = self.fast_counter()
+        if counter is not None:
+            return super().count_tokens(texts)
+        return self.real().count_tokens(texts)
+
     def fast_counter(self) -> FastCounter | None:
         # Known from the entry alone: a count-only run of an OpenAI encoding loads nothing.
         if self.backend != "tiktoken":

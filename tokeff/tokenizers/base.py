@@ -222,7 +222,12 @@ class Tokenizer:
         counter = self.fast_counter()
         if counter is not None:
             return counter.count(self._normalize(texts))
-        return self.encode_arrays(texts, spans=False).lengths.astype(np.int64, copy=False)
+        return self._count_lengths(self._normalize(texts))
+
+    def _count_lengths(self, texts: list[str]) -> np.ndarray:
+        """Token counts of (normalised) texts; a backend that can count without handing over
+        token ids overrides this."""
+        return ids_to_arrays(self._encode_ids(texts)).lengths.astype(np.int64, copy=False)
 
     def fast_counter(self) -> FastCounter | None:
         """A counter that gives :meth:`count_tokens` without token ids, verified to count as

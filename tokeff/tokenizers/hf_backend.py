@@ -8,6 +8,7 @@ import json
 import operator
 import re
 from collections.abc import Sequence
+from typing import Any
 from itertools import chain
 from pathlib import Path
 
@@ -229,11 +230,18 @@ class HFTokenizer(Tokenizer):
     def vocab_size(self) -> int:
         return int(self.tokenizer.get_vocab_size(with_added_tokens=True))
 
-    def _encode_ids(self, texts: list[str]) -> list[Sequence[int]]:
-        encs = self.tokenizer.encode_batch_fast(texts, add_special_tokens=False) \
+    def _encodings(self, texts: list[str]) -> list[Any]:
+        return self.tokenizer.encode_batch_fast(texts, add_special_tokens=False) \
             if hasattr(self.tokenizer, "encode_batch_fast") else \
             self.tokenizer.encode_batch(texts, add_special_tokens=False)
-        return list(map(operator.attrgetter("ids"), encs))
+
+    def _encode_ids(self, texts: list[str]) -> list[Sequence[int]]:
+        return list(map(operator.attrgetter("ids"), self._encodings(texts)))
+
+    def _count_lengths(self, texts: list[str]) -> np.ndarray:
+        # len() of an Encoding, without building its list of ids in Python.
+        encs = self._encodings(texts)
+        return np.fromiter(map(len, encs), dtype=np.int64, count=len(encs))
 
     def _encode_spans(self, texts: list[str]) -> TokenArrays:
         encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
