@@ -426,10 +426,14 @@ parallel speed-ups shrink, which is why ratios are taken between runs made back 
 
 What a user waits for: from starting the command to the printed table (interpreter start,
 imports, tokenizer loading, corpus reading, counting, bootstrap, printing), each command a
-separate process whose peak memory is its own `ru_maxrss`, measured against a script that does
-the same work with the plain libraries and prints the same totals (checked: a ratio is only
-given where the totals are equal). The table above collects the ratios; the details follow.
-The peer comparison is whole process too; the sections after it exclude loading.
+separate process, measured against a script that does the same work with the plain libraries
+and prints the same totals (checked: a ratio is only given where the totals are equal). Peak
+memory is that of the whole process tree: the resident memory of the command and of its
+helper processes (tokeff segments words in helper processes) summed, sampled every 20 ms, or
+its `ru_maxrss` if larger. Every command keeps its compiled bytecode, as on a user's machine.
+Each command is run with a fresh count cache (cold) unless marked warm. The table above
+collects the ratios; the details follow. The peer comparison is whole process too (peer
+processes measured the same way); the sections after it exclude loading.
 
 {process}
 
