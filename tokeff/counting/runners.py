@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
-import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
@@ -90,11 +89,11 @@ class ThreadRunner:
         #: With ``order="tokenizer"``, per tokenizer: whether it may be unloaded once it has
         #: counted everything (if this run loaded it; see ``CountPlan.release_tokenizers``).
         self.release: Sequence[bool] = ()
-        #: Set when the runner serves a single call (an in-memory corpus): the segmentation
-        #: helpers then stop as soon as their last block is prepared, which frees their
-        #: memory while the tokenizers still load (a streamed corpus keeps them for its chunks).
+        #: Set when the runner serves a single call (an in-memory corpus): each segmentation
+        #: helper then stops as soon as its last block is prepared (SegmentProcesses.expect),
+        #: which frees its memory while the tokenizers still load (a streamed corpus keeps
+        #: them for its chunks).
         self.one_run = False
-        self._closing: threading.Thread | None = None
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
 
@@ -121,28 +120,31 @@ class ThreadRunner:
     def close(self) -> None:
         """Stop the threads this runner started (not a pool it was given)."""
         self._close_segmenters(kill=False)
-        closing, self._closing = self._closing, None
-        if closing is not None:
-            closing.join()
         own, self._own = self._own, None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
 
-    def _close_segmenters(self, kill: bool, wait: bool = True) -> None:
+    def _close_segmenters(self, kill: bool) -> None:
         seg, self._seg = self._seg, None
         threads, self._seg_threads = self._seg_threads, None
+        if seg is not None:
+            seg.close(kill=kill)
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
 
-        def close() -> None:
-            if seg is not None:
-                seg.close(kill=kill)
-            if threads is not None:
-                threads.shutdown(wait=True, cancel_futures=True)
+    @staticmethod
+    def _order(jobs: Sequence[Job]) -> list[int]:
+        # Dictionary/model segmenters first (the Python-heavy part), biggest blocks first.
+        return sorted(range(len(jobs)), key=lambda j: (
+            jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
 
-        if wait:
-            close()
-        else:  # every helper is idle: let them exit while counting goes on
-            self._closing = threading.Thread(target=close, name="tokeff-segment-close")
-            self._closing.start()
+    def _submit_prepare(self, pool: Executor, job: Job, off: set[str]) -> Future:
+        """Prepare (segment) a block: in a helper process when its segmenter is offloaded."""
+        if job.segmenter in off:
+            assert self._seg is not None and self._seg_threads is not None
+            return self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
+                                            job.segmenter)
+        return pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
 
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
         """The segmenters whose jobs go to helper processes in this run (decided on the first
@@ -183,31 +185,23 @@ class ThreadRunner:
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
-        # Dictionary/model segmenters first (the Python-heavy part), biggest blocks first. A
-        # job's encode tasks are submitted next to its prepare task, backends that encode a
+        # Blocks in _order. A job's encode tasks are submitted next to its prepare task, backends that encode a
         # whole batch in one GIL-free call first, so that GIL-bound segmentation and native
         # encoding overlap. At most `window` jobs are in flight, which bounds memory.
-        order = sorted(range(len(jobs)), key=lambda j: (
-            jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
+        order = self._order(jobs)
         window = max(2, 2 * self.workers + 2)
         # Jobs segmented in helper processes are all started at once; the jobs segmented here
         # have the window and keep this process busy while the helpers work.
         off = self._offloaded(jobs, tokenizers)
         queues = [iter([j for j in order if jobs[j].segmenter in off]),
                   iter([j for j in order if jobs[j].segmenter not in off])]
-        helped = sum(jobs[j].segmenter in off for j in order)
         kind: dict[Future, tuple[str, int, int]] = {}
         state: dict[int, dict[str, Any]] = {}
         pending: set[Future] = set()
 
         def start(j: int) -> None:
             job = jobs[j]
-            if job.segmenter in off:
-                assert self._seg is not None and self._seg_threads is not None
-                f = self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
-                                             job.segmenter)
-            else:
-                f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
+            f = self._submit_prepare(pool, job, off)
             kind[f] = ("prepare", j, -1)
             pending.add(f)
             state[j] = {"lt": None, "encoded": [], "left": len(job.tok_indices)}
@@ -243,10 +237,6 @@ class ThreadRunner:
                         for ti2, arrays in st["encoded"]:
                             combine_later(j, ti2, arrays)
                         st["encoded"] = []
-                        if jobs[j].segmenter in off:
-                            helped -= 1
-                            if helped == 0 and self.one_run:  # see one_run
-                                self._close_segmenters(kill=False, wait=False)
                     elif what == "encode":
                         if st["lt"] is not None:
                             combine_later(j, ti, f.result())
@@ -276,29 +266,21 @@ class ThreadRunner:
         # after another, so that with ``release`` at most the tokenizer finishing and the one
         # loading are in memory (all of them are, the other way round). Encoded blocks waiting
         # for their preparation are capped, which bounds memory when segmentation is slow.
-        order = sorted(range(len(jobs)), key=lambda j: (
-            jobs[j].segmenter in (None, "unicode-words"), -sum(map(len, jobs[j].texts))))
+        order = self._order(jobs)
         off = self._offloaded(jobs, tokenizers)
         kind: dict[Future, tuple[str, int, int]] = {}
         pending: set[Future] = set()
         lts: dict[int, Any] = {}
         waiting: dict[int, list[tuple[int, Any]]] = {}
-        helped = sum(jobs[j].segmenter in off for j in order)
         for j in order:
-            job = jobs[j]
-            if job.segmenter in off:
-                assert self._seg is not None and self._seg_threads is not None
-                f = self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
-                                             job.segmenter)
-            else:
-                f = pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
+            f = self._submit_prepare(pool, jobs[j], off)
             kind[f] = ("prepare", j, -1)
             pending.add(f)
         tasks = [(ti, j) for ti in range(len(tokenizers)) for j in order
                  if ti in jobs[j].tok_indices]
-        left = dict.fromkeys(range(len(tokenizers)), 0)
+        encodes_left = dict.fromkeys(range(len(tokenizers)), 0)
         for ti, _ in tasks:
-            left[ti] += 1
+            encodes_left[ti] += 1
         was_loaded = [getattr(t, "loaded", True) for t in tokenizers]
         todo = iter(tasks)
         window = max(2, 2 * self.workers + 2)
@@ -307,7 +289,6 @@ class ThreadRunner:
 
         releasable = [not was_loaded[ti] and ti < len(self.release) and self.release[ti]
                       for ti in range(len(tokenizers))]
-        encodes_left = dict(left)
         views: dict[int, Any] = {}
         byte_fallback = any(job.byte_fallback for job in jobs)
 
@@ -351,10 +332,6 @@ class ThreadRunner:
                         lts[j] = f.result()  # raises the segmenter's error, if any
                         for ti2, arrays in waiting.pop(j, []):
                             combine(j, ti2, arrays)
-                        if jobs[j].segmenter in off:
-                            helped -= 1
-                            if helped == 0 and self.one_run:
-                                self._close_segmenters(kill=False, wait=False)
                     elif what == "encode":
                         encoding -= 1
                         if j in lts:
