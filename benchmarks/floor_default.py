@@ -129,7 +129,7 @@ def load(name: str):
 # so the tokens-only floor above pays nothing for it.
 
 
-def _spans_from_lengths(batch: list[list[int]], nbytes):
+def spans_from_lengths(batch: list[list[int]], nbytes):
     """Lossless byte-level tokenizers: a token's span is its byte length after the previous
     token's end (texts are contiguous in the joined bytes)."""
     import itertools
@@ -142,7 +142,7 @@ def _spans_from_lengths(batch: list[list[int]], nbytes):
     return lengths, ends - nbytes[ids], ends
 
 
-def _nbytes_table(ranks: dict[bytes, int]):
+def nbytes_table(ranks: dict[bytes, int]):
     import numpy as np
 
     table = np.zeros(max(ranks.values()) + 1, dtype=np.int64)
@@ -152,28 +152,29 @@ def _nbytes_table(ranks: dict[bytes, int]):
 
 
 def _tiktoken_spans(enc, ranks: dict[bytes, int]):
-    nbytes = _nbytes_table(ranks)
-    return lambda texts, c2b: _spans_from_lengths(enc.encode_ordinary_batch(texts), nbytes)
+    nbytes = nbytes_table(ranks)
+    return lambda texts, c2b: spans_from_lengths(enc.encode_ordinary_batch(texts), nbytes)
 
 
-def _hf_spans(tok):
+def hf_offsets_to_spans(encs, texts: list[str], c2b):
+    """(tokens per text, global byte starts, global byte ends) from Hugging Face encodings:
+    their offsets are characters of each text, made global characters, then global bytes."""
     import itertools
 
     import numpy as np
 
+    lengths = np.fromiter((len(e.ids) for e in encs), np.int64, len(encs))
+    offs = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(
+        e.offsets for e in encs)), np.int64, 2 * int(lengths.sum())).reshape(-1, 2)
+    nchars = np.fromiter(map(len, texts), np.int64, len(texts))
+    base = np.repeat(np.cumsum(nchars) - nchars, lengths)
+    return lengths, c2b[offs[:, 0] + base], c2b[offs[:, 1] + base]
+
+
+def _hf_spans(tok):
     tok.encode_special_tokens = True  # special-token strings are ordinary text, as in tokeff
-
-    def encode(texts: list[str], c2b):
-        encs = tok.encode_batch(texts, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encs), np.int64, len(encs))
-        offs = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(
-            e.offsets for e in encs)), np.int64, 2 * int(lengths.sum())).reshape(-1, 2)
-        # Offsets are characters of each text: to global characters, then global bytes.
-        nchars = np.fromiter(map(len, texts), np.int64, len(texts))
-        base = np.repeat(np.cumsum(nchars) - nchars, lengths)
-        return lengths, c2b[offs[:, 0] + base], c2b[offs[:, 1] + base]
-
-    return encode
+    return lambda texts, c2b: hf_offsets_to_spans(
+        tok.encode_batch(texts, add_special_tokens=False), texts, c2b)
 
 
 def _spm_spans(sp):
@@ -243,7 +244,7 @@ def load_spans(name: str):
             if line:
                 nbytes[int(line[:line.index(" ")])] = int(line[line.rindex(" ") + 1:])
         rw = RWKVTokenizer()
-        return lambda texts, c2b: _spans_from_lengths(rw.encode_batch(texts), nbytes)
+        return lambda texts, c2b: spans_from_lengths(rw.encode_batch(texts), nbytes)
     raise SystemExit(f"floor_default.py: no floor for tokenizer {name!r}")
 
 

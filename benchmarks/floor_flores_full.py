@@ -41,7 +41,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floor_default import _file, _tiktoken_ranks
+from floor_default import (
+    _file,
+    _tiktoken_ranks,
+    hf_offsets_to_spans,
+    nbytes_table,
+    spans_from_lengths,
+)
 
 Spans = tuple[np.ndarray, np.ndarray, np.ndarray]  # (counts per text, char starts, char ends)
 
@@ -76,17 +82,12 @@ def tokenizer(name: str, mode: str) -> Callable[[list[str], np.ndarray], tuple[n
         op.load_tiktoken_bpe = lambda *a, **k: ranks  # the ranks are local: no download
         enc = tiktoken.Encoding(**op.ENCODING_CONSTRUCTORS[name]())
         # Byte-level BPE is lossless: a token's span is its byte length after the previous one.
-        nbytes = np.zeros(enc.n_vocab, dtype=np.int64)
-        nbytes[np.fromiter(ranks.values(), np.int64, len(ranks))] = \
-            np.fromiter(map(len, ranks), np.int64, len(ranks))
+        nbytes = nbytes_table(ranks)
 
         def encode(texts: list[str], c2b: np.ndarray) -> tuple[np.ndarray, ...]:
             batch = (list(map(enc.encode_ordinary, texts)) if mode == "loop"
                      else enc.encode_ordinary_batch(texts))
-            lengths = np.fromiter(map(len, batch), np.int64, len(batch))
-            ids = np.fromiter(itertools.chain.from_iterable(batch), np.int64, int(lengths.sum()))
-            ends = np.cumsum(nbytes[ids])
-            return lengths, ends - nbytes[ids], ends
+            return spans_from_lengths(batch, nbytes)
 
         return encode
     if name == "deepseek-v3":
@@ -99,13 +100,7 @@ def tokenizer(name: str, mode: str) -> Callable[[list[str], np.ndarray], tuple[n
         def encode(texts: list[str], c2b: np.ndarray) -> tuple[np.ndarray, ...]:
             encs = ([tok.encode(t, add_special_tokens=False) for t in texts] if mode == "loop"
                     else tok.encode_batch(texts, add_special_tokens=False))
-            lengths = np.fromiter((len(e.ids) for e in encs), np.int64, len(encs))
-            offs = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(
-                e.offsets for e in encs)), np.int64, 2 * int(lengths.sum())).reshape(-1, 2)
-            # Offsets are characters of each text: to global characters, then global bytes.
-            nchars = np.fromiter(map(len, texts), np.int64, len(texts))
-            base = np.repeat(np.cumsum(nchars) - nchars, lengths)
-            return lengths, c2b[offs[:, 0] + base], c2b[offs[:, 1] + base]
+            return hf_offsets_to_spans(encs, texts, c2b)
 
         return encode
     raise SystemExit(f"floor_flores_full.py: no floor for {name!r}")
