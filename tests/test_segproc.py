@@ -221,3 +221,34 @@ def test_expected_work_is_spread_evenly_over_the_helpers():
     assert seg._names[seg._by_name["newmm"]] == {"newmm", "sudachi", "icu"}
     assert seg._all == [None, None]  # nothing started before it is used
     seg.close()
+
+
+def test_a_helper_holds_one_segmenter_at_a_time_in_a_single_run():
+    """With several segmenters on one helper, each is segmented by a process of its own,
+    started when the previous one's blocks are done: never two dictionaries in one process."""
+    seg = SegmentProcesses(1)
+    seg.expect({"jieba": 2, "icu": 1}, {"jieba": 10, "icu": 6})  # as the runner does
+    try:
+        a = seg.prepare("zho_Hans", ["你好"], "jieba")
+        first = seg._all[0]
+        seg.prepare("zho_Hant", ["你好"], "jieba")  # jieba's last block: its process exits
+        assert first.proc.poll() == 0
+        second = seg._all[0]
+        assert second is not None and second is not first  # already starting for icu
+        b = seg.prepare("mya_Mymr", ["မြန်မာ"], "icu")
+        assert second.served == {"icu"} and first.served == {"jieba"}
+        assert second.proc.poll() == 0 and seg._all[0] is None  # all done: nothing running
+        assert a.words is not None and b.words is not None
+        # An unexpected extra block still gets a process (the estimate is not a limit).
+        assert seg.prepare("mya_Mymr", ["မြန်မာ"], "icu").words is not None
+    finally:
+        seg.close()
+    assert all(h is None or h.proc.poll() == 0 for h in seg._all)
+
+
+def test_blocks_counted_with_recycled_helpers_equal_those_counted_here():
+    corpus = Corpus.from_dict("t", TEXTS)
+    here = _count(corpus, ThreadRunner(2, segment_processes=0))
+    runner = ThreadRunner(2, segment_processes=1)
+    runner.one_run = True  # jieba and sudachi share the one helper slot, one after the other
+    _counts_equal(here, _count(corpus, runner))

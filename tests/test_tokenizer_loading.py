@@ -59,6 +59,21 @@ def test_pinned_content_hash_is_what_the_vocabulary_hashes_to(name):
         tok._content_hash, tok._fingerprint = fresh
 
 
+@pytest.mark.parametrize("name", sorted(C.LOADED_FACTS))
+def test_pinned_loaded_facts_are_what_loading_gives(name):
+    """``LOADED_FACTS`` (what a first run knows before loading) against a real load."""
+    from tokeff.tokenizers import _lazy
+
+    tok = _load(name)
+    assert C.LOADED_FACTS[name] == (tok.unk_id, tok.internal_normalization, tok.has_offsets)
+    lazy = _lazy.pinned(C.get_entry(name))
+    assert lazy is not None and not lazy.loaded
+    for f in _lazy._FIELDS:
+        want = tok.fingerprint() if f == "fingerprint" else tok.content_hash() \
+            if f == "content_hash" else getattr(tok, f)
+        assert lazy._desc[f] == want, f
+
+
 def test_catalogue_load_computes_no_hash(monkeypatch):
     tok = _load("cl100k_base")
     monkeypatch.setattr(type(tok), "_canonical_bytes",

@@ -91,6 +91,8 @@ class _Helper:
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
                                     if env.get("PYTHONPATH") else "")
+        #: The segmenters this process was given (and so has loaded).
+        self.served: set[str] = set()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tokeff.counting._segworker"], stdin=subprocess.PIPE,
@@ -213,26 +215,34 @@ class SegmentProcesses:
 
     def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
         i = self._helper_for(segmenter)
-        try:
-            with self._locks[i]:
+        with self._locks[i]:
+            try:
                 if self._closed:
                     raise SegmenterError("the word-segmentation helper processes were stopped")
                 helper = self._all[i]
-                assert helper is not None
+                if helper is None:  # the slot's previous process exited (see _done_one)
+                    helper = self._all[i] = _Helper()
+                helper.served.add(segmenter)
                 return helper.prepare(lang, list(texts), segmenter)
-        finally:
-            self._done_one(i, segmenter)
+            finally:
+                self._done_one(i, segmenter)
 
     def _done_one(self, i: int, segmenter: str) -> None:
+        """Count a prepared block (in a single run; called holding the slot's lock). A process
+        whose segmenters have all had their blocks exits, freeing its memory; when the slot
+        still has segmenters to come, a new process takes them, so that a helper holds one
+        dictionary at a time, not the sum of them (unless their blocks came interleaved)."""
         with self._lock:
             if self._expected is None or segmenter not in self._expected:
                 return
             self._expected[segmenter] -= 1
-            if any(self._expected.get(name, 1) > 0 for name in self._names[i]):
-                return
             helper = self._all[i]
-        if helper is not None:
-            helper.close()  # its segmenters are done: it exits, its memory is freed
+            if helper is None or any(self._expected.get(n, 1) > 0 for n in helper.served):
+                return
+            more = any(self._expected.get(n, 1) > 0 for n in self._names[i])
+            # The next process starts now, to be ready when the slot's next block comes.
+            self._all[i] = _Helper() if more and not self._closed else None
+        helper.close()
 
     def close(self, kill: bool = False) -> None:
         """Stop the helpers (``kill``: at once, without waiting for the current request)."""

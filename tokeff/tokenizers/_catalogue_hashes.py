@@ -21,3 +21,25 @@ CONTENT_HASHES: dict[str, str] = {
     "minimax-text-01": "b0edb5b435de23ed7c45b967c395fd4f14329ad55cb935b6c534d86542408b51",
     "rwkv-world": "7922ddef6f56ec275c8e061aff93c5aef3453c8159df9d6d3059c5e773998f9c",
 }
+
+#: What else loading each entry gives, ``(unk_id, internal_normalization, has_offsets)``, pinned
+#: with the content hash so that a run knows every field a result or a cache key records before
+#: loading the vocabulary, even on a machine where no descriptor has been written yet (see
+#: :mod:`tokeff.tokenizers._lazy`). A load that gives other values is an error, never a silent
+#: switch; ``tests/test_tokenizer_loading.py`` loads every entry and compares.
+LOADED_FACTS: dict[str, tuple[int | None, str, bool]] = {
+    "o200k_base": (None, "none", True),
+    "cl100k_base": (None, "none", True),
+    "r50k_base": (None, "none", True),
+    "llama-3": (None, "none", True),
+    "mistral-7b-v1": (0, "none", True),
+    "mistral-v3": (0, "none", True),
+    "mistral-tekken": (None, "none", True),
+    "qwen2.5": (None, "none", True),
+    "qwen3.5": (None, "NFC", True),
+    "deepseek-v3": (None, "none", True),
+    "deepseek-llm-v1": (None, "none", True),
+    "glm-4": (None, "none", True),
+    "minimax-text-01": (None, "NFC", True),
+    "rwkv-world": (None, "none", True),
+}

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from .._io import user_cache_dir
+from .._memory import release_free_memory
 from .._version import __version__
 from ..errors import TokenizerError
 from ._fastcount import FastCounter, counter_for_entry
 from ._hashcache import file_identity
-from .base import Tokenizer
+from .base import Tokenizer, combined_normalization, fingerprint_of
 
 #: The backend library of each catalogue backend (its version is in every fingerprint).
 BACKEND_PACKAGES = {"tiktoken": "tiktoken", "tokenizers": "tokenizers",
@@ -82,17 +83,53 @@ def remember(entry: Any, tok: Tokenizer) -> None:
 
 
 def described(entry: Any) -> LazyTokenizer | None:
-    """A lazy tokenizer for a catalogue entry whose descriptor is on disk, else None."""
+    """A lazy tokenizer for a catalogue entry whose descriptor is on disk or pinned in the
+    catalogue (:func:`pinned`), else None."""
     key = _key(entry)
     if key is None:
-        return None
+        return pinned(entry)
     try:
         desc = json.loads(_path(key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return pinned(entry)
     if not isinstance(desc, dict) or desc.get("key") != key or \
             any(f not in desc for f in _FIELDS):
+        return pinned(entry)
+    return LazyTokenizer(entry, desc)
+
+
+def _backend_version(backend: str) -> str | None:
+    """The version a tokenizer of ``backend`` reports once loaded, without importing it."""
+    pkg = BACKEND_PACKAGES.get(backend)
+    if pkg is not None:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+    if backend == "rwkv-trie":  # tokeff's own trie: its version is tokeff's
+        from ._formats import RWKVTrieTokenizer
+
+        return RWKVTrieTokenizer.backend_version
+    return None
+
+
+def pinned(entry: Any) -> LazyTokenizer | None:
+    """A lazy tokenizer described by what the catalogue pins for ``entry``
+    (``entry.pinned_facts()``), so that even the first run on a machine, with no descriptor
+    written yet, loads each vocabulary only when it counts with it (and never when the count
+    cache answers). None when the entry pins nothing, or its file or backend is not installed
+    (loading it then raises the error that says how to install it)."""
+    facts = getattr(entry, "pinned_facts", lambda: None)()
+    if facts is None or entry.locate() is None:
         return None
+    version = _backend_version(str(facts["backend"]))
+    if version is None:
+        return None
+    desc = dict(facts, backend_version=version)
+    desc["fingerprint"] = fingerprint_of(
+        str(desc["content_hash"]), str(desc["backend"]), version,
+        combined_normalization(str(desc["pre_normalization"]),
+                               str(desc["internal_normalization"])))
     return LazyTokenizer(entry, desc)
 
 
@@ -126,20 +163,30 @@ class LazyTokenizer(Tokenizer):
             with self._load_lock:
                 if self._real is None:
                     tok = self._entry.load()
-                    if tok.fingerprint() != self._desc["fingerprint"]:
-                        raise TokenizerError(
-                            f"tokenizer {self.name!r}: its vocabulary loads with fingerprint "
-                            f"{tok.fingerprint()[:16]}, but this run was keyed by "
-                            f"{str(self._desc['fingerprint'])[:16]}; clear the cache "
-                            f"(tokeff cache clear) and run again")
+                    self._check(tok)
                     self._real = tok
         return self._real
+
+    def _check(self, tok: Tokenizer) -> None:
+        # Every value this run already recorded or keyed by must be what loading gives.
+        for f in _FIELDS:
+            found = (tok.fingerprint() if f == "fingerprint" else tok.content_hash()
+                     if f == "content_hash" else getattr(tok, f))
+            if found != self._desc[f]:
+                where = ("pinned in tokeff's catalogue" if "key" not in self._desc
+                         else "in the descriptor written by an earlier run")
+                raise TokenizerError(
+                    f"tokenizer {self.name!r}: its vocabulary loads with {f} {found!r}, but "
+                    f"this run was keyed by {self._desc[f]!r} ({where}). Fix: clear the cache "
+                    f"(tokeff cache clear) and run again; if it persists, please report it "
+                    f"with the versions of tokeff and {self.backend}")
 
     def release(self) -> None:
         """Drop the loaded tokenizer (the next use loads it again); frees its memory when
         nothing else holds it."""
         with self._load_lock:
             self._real = None
+        release_free_memory()
 
     # -- what is known without loading -----------------------------------------------------
     @property

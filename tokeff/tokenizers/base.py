@@ -141,10 +141,7 @@ class Tokenizer:
         """Everything the tokenizer does to the text before encoding (``tnorm:`` in
         signatures): the tokeff-applied form, then the backend's own chain, joined by ``+``;
         ``"none"`` when neither changes the text. Setting it sets :attr:`pre_normalization`."""
-        pre, own = self.pre_normalization, self.internal_normalization
-        if own == "none" or own == pre:
-            return pre
-        return own if pre == "none" else f"{pre}+{own}"
+        return combined_normalization(self.pre_normalization, self.internal_normalization)
 
     @required_normalization.setter
     def required_normalization(self, form: str) -> None:
@@ -318,11 +315,8 @@ class Tokenizer:
     def fingerprint(self) -> str:
         """sha256 over the content hash, the backend name and the backend version."""
         if self._fingerprint is None:
-            h = hashlib.sha256()
-            for part in (self.content_hash(), self.backend, self.backend_version,
-                         self.required_normalization):
-                h.update(part.encode() + b"\0")
-            self._fingerprint = h.hexdigest()
+            self._fingerprint = fingerprint_of(self.content_hash(), self.backend,
+                                               self.backend_version, self.required_normalization)
         return self._fingerprint
 
     def _normalize(self, texts: list[str]) -> list[str]:
@@ -334,6 +328,24 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} backend={self.backend}-{self.backend_version}>"
+
+
+def combined_normalization(pre: str, own: str) -> str:
+    """:attr:`Tokenizer.required_normalization` of a tokenizer whose tokeff-applied form is
+    ``pre`` and whose backend's own chain is ``own``."""
+    if own == "none" or own == pre:
+        return pre
+    return own if pre == "none" else f"{pre}+{own}"
+
+
+def fingerprint_of(content_hash: str, backend: str, backend_version: str,
+                   required_normalization: str) -> str:
+    """:meth:`Tokenizer.fingerprint` from its parts (also computed for a tokenizer described
+    before it is loaded, see :mod:`tokeff.tokenizers._lazy`)."""
+    h = hashlib.sha256()
+    for part in (content_hash, backend, backend_version, required_normalization):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
 
 
 def ids_to_arrays(batch: Sequence[Sequence[int]]) -> TokenArrays:

@@ -99,9 +99,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .._memory import release_free_memory
 from ..errors import MissingDependencyError, TokenizerError, UsageError
 from ._catalogue_gguf import GGUF_ENTRY_FIELDS
-from ._catalogue_hashes import CONTENT_HASHES
+from ._catalogue_hashes import CONTENT_HASHES, LOADED_FACTS
 from ._hashcache import file_identity
 from ._lazy import remember
 from .base import Tokenizer
@@ -246,6 +247,20 @@ class CatalogueEntry:
         """The source package is installed and holds the file (nothing is imported or read)."""
         return self.locate() is not None
 
+    def pinned_facts(self) -> dict[str, object] | None:
+        """What :meth:`load` gives that results and cache keys record (all but the backend's
+        version), known without loading: for the catalogue's own entries whose content hash
+        and :data:`LOADED_FACTS` are pinned. None for any other entry."""
+        facts, content_hash = LOADED_FACTS.get(self.name), CONTENT_HASHES.get(self.name)
+        if facts is None or content_hash is None or _BY_NAME.get(self.name) is not self:
+            return None
+        unk_id, internal, has_offsets = facts
+        return {"name": self.name, "backend": self.backend, "vocab_size": self.vocab_size,
+                "unk_id": unk_id, "pre_normalization": self.required_normalization,
+                "internal_normalization": internal, "has_offsets": has_offsets,
+                "content_hash": content_hash, "origin": self.origin,
+                "developer": self.developer, "family": self.family}
+
     # -- loading ---------------------------------------------------------------------------
     def read_vocab(self) -> bytes:
         """The vocabulary bytes (decompressed), checked against :attr:`sha256`.
@@ -355,6 +370,9 @@ class CatalogueEntry:
                 f"says {self.vocab_size} (backend {tok.backend} {tok.backend_version}). A backend "
                 f"version may read {self.file} differently; please report this.")
         remember(self, tok)  # so that later runs know it without loading it (see _lazy)
+        # What parsing the file allocated and freed (180 MB for glm-4's tokenizer.json) goes
+        # back to the system instead of staying in this process (see tokeff._memory).
+        release_free_memory()
         return tok
 
     def describe(self) -> dict[str, object]:
@@ -453,7 +471,7 @@ def _build_hf_json(entry: CatalogueEntry, data: bytes) -> Tokenizer:
     from .hf_backend import HFTokenizer
 
     try:
-        return HFTokenizer.from_str(data.decode("utf-8"), name=entry.name)
+        return HFTokenizer.from_str(data, name=entry.name)
     except Exception as e:  # noqa: BLE001 - tokenizers raises plain Exceptions on bad json
         raise TokenizerError(f"tokenizer {entry.name!r}: {entry.file} is not a tokenizer.json "
                              f"this version of the tokenizers library can read: {e}") from None

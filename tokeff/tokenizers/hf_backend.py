@@ -221,9 +221,13 @@ class HFTokenizer(Tokenizer):
         return out
 
     @classmethod
-    def from_str(cls, data: str, *, name: str) -> HFTokenizer:
+    def from_str(cls, data: str | bytes, *, name: str) -> HFTokenizer:
+        """From the text of a tokenizer.json, or its UTF-8 bytes (read as they are: no Python
+        string of the whole file, 35 MB for glm-4's, is made)."""
         from tokenizers import Tokenizer as _T
 
+        if isinstance(data, bytes):
+            return cls(_T.from_buffer(data), name=name)
         return cls(_T.from_str(data), name=name)
 
     @property
