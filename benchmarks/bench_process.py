@@ -20,6 +20,7 @@ Jobs:
   bootstrap; its totals and intervals are checked against one untimed ``--format json`` run of
   the same command). The cold runs keep tokeff's parsed-vocabulary cache (``vocab/``) warm: it
   is copied into each new cache directory, as it stands after any first run on a machine.
+  A *first run* (every cache empty, as on a machine where tokeff never ran) is timed too.
 - **flores** (skipped when FLORES-200 is absent): dev+devtest over the default languages
   FLORES-200 has, one tokenizer at a time (o200k_base, deepseek-v3), cold count cache:
   ``compare --metrics tokens --bootstrap 0`` against ``floor_flores.py`` (token counts only),
@@ -187,8 +188,13 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
     d = dirs.fresh()
     ref = run(tok_cmd + ["--format", "json"], env_with(d))["stdout"]
     shutil.rmtree(d, ignore_errors=True)
-    cold, warm, floor, full, bad, bad_full = [], [], [], [], [], []
+    cold, warm, first, floor, full, bad, bad_full = [], [], [], [], [], [], []
     for r in range(warmup + rounds):
+        # First run on a machine: every cache empty (the parsed-vocabulary cache is built).
+        e = dirs.root / f"empty{r}"
+        e.mkdir()
+        fr = run(tok_cmd, env_with(e))
+        shutil.rmtree(e, ignore_errors=True)
         d = dirs.fresh()
         c = run(tok_cmd, env_with(d))
         f = run(floor_cmd)
@@ -196,7 +202,8 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
         ff = run(full_cmd)
         shutil.rmtree(d, ignore_errors=True)
         mine, theirs = tokeff_tokens(c["stdout"]), floor_default_tokens(f["stdout"])
-        bad += mismatches(mine, theirs) + mismatches(tokeff_tokens(w["stdout"]), theirs)
+        bad += mismatches(mine, theirs) + mismatches(tokeff_tokens(w["stdout"]), theirs) + \
+            mismatches(tokeff_tokens(fr["stdout"]), theirs)
         bad_full += [f"tokeff table vs tokeff JSON: {x}" for x in
                      mismatches(json_tokens(ref), mine)]
         bad_full += full_default_mismatches(ref, ff["stdout"])
@@ -204,11 +211,13 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
         print(f"default {tag}: cold {c['wall']:.2f} s {c['rss_mb']:.0f} MiB | floor "
               f"{f['wall']:.2f} s {f['rss_mb']:.0f} MiB | warm {w['wall']:.2f} s "
               f"{w['rss_mb']:.0f} MiB | same-work floor {ff['wall']:.2f} s {ff['rss_mb']:.0f} "
-              f"MiB | load {os.getloadavg()[0]:.1f}", flush=True)
+              f"MiB | first run {fr['wall']:.2f} s {fr['rss_mb']:.0f} MiB | load "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         log.append({"job": "default", "round": tag, "loadavg": list(os.getloadavg())})
         if r >= warmup:
             cold.append(c)
             warm.append(w)
+            first.append(fr)
             floor.append(f)
             full.append(ff)
     out: dict[str, Any] = {
@@ -217,6 +226,7 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
         "langs": langs, "tokenizers": list(tokeff_tokens(cold[0]["stdout"])),
         "vocab_cache": "warm (copied into each new count-cache directory)",
         "runs": {"tokeff_cold": summary(cold), "tokeff_warm": summary(warm),
+                 "tokeff_first": summary(first),
                  "floor": summary(floor), "floor_full": summary(full)},
         "verified": not bad, "mismatches": sorted(set(bad))[:20],
         "verified_full": not bad_full, "mismatches_full": sorted(set(bad_full))[:20],
@@ -228,9 +238,11 @@ def bench_default(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[
                          "run's table"),
     }
     if not bad:
-        out["ratios"] = {"cold": ratios(floor, cold), "warm": ratios(floor, warm)}
+        out["ratios"] = {"cold": ratios(floor, cold), "warm": ratios(floor, warm),
+                         "first": ratios(floor, first)}
     if not bad_full:
-        out["ratios_full"] = {"cold": ratios(full, cold), "warm": ratios(full, warm)}
+        out["ratios_full"] = {"cold": ratios(full, cold), "warm": ratios(full, warm),
+                              "first": ratios(full, first)}
     return out
 
 
