@@ -140,6 +140,15 @@ def f_money(v: float | None) -> str:
     return f"{v:,.2f}"
 
 
+def f_price(v: float) -> str:
+    """A price per 1M tokens: two decimals, more when two would round the real price (a
+    database price of 0.069 shown as 0.07 would not give the costs beside it)."""
+    s = f"{v:,.2f}"
+    if abs(float(s.replace(",", "")) - v) > 1e-9:
+        s = f"{v:,.6f}".rstrip("0")
+    return s
+
+
 def join_and(items: Sequence[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] \
@@ -542,7 +551,7 @@ class Renderer:
         for s in specs:
             tok = s.tokenizer.tokenizer
             head = [f"`{s.model}`", f"`{tok}`" if tok else "n/a",
-                    f_money(s.price.input_per_1m) if s.price else "n/a"]
+                    f_price(s.price.input_per_1m) if s.price else "n/a"]
             if s.price is None:
                 rows.append(head + [f"no price ({s.price_error})"] + [""] * (len(cols) - 1))
             elif tok is None:
