@@ -66,20 +66,21 @@ def read_lines(path: Path) -> list[str]:
         check_line_endings(path, text.count("\r"), text.count("\n"))
     if text == "":
         return []
-    text = text.removesuffix("\n")
-    return text.split("\n")
+    lines = text.split("\n")
+    if lines[-1] == "":  # a final newline ends the last line (no copy of the text to drop it)
+        lines.pop()
+    return lines
 
 
 def _origins(path: Path, n: int, folder: str = "") -> LineOrigins:
     return LineOrigins.lines(f"{folder}{path.name} line ", n)
 
 
-def _sorted_files(d: Path, suffix: str) -> list[Path]:
-    """The files of ``d`` ending in ``suffix``, by name (as ``sorted(d.glob("*" + suffix))``
-    orders them, without building and comparing a Path per directory entry)."""
+def _sorted_names(d: Path, suffix: str) -> list[str]:
+    """Names of the entries of ``d`` ending in ``suffix``, sorted (the order of
+    ``sorted(d.glob("*" + suffix))``, without a Path per entry: most are not asked for)."""
     with os.scandir(d) as it:
-        names = sorted(e.name for e in it if e.name.endswith(suffix))
-    return [d / n for n in names]
+        return sorted(e.name for e in it if e.name.endswith(suffix))
 
 
 def _want(code: str, langs: set[str] | None) -> bool:
@@ -111,11 +112,13 @@ def _finish(name: str, segs: dict[str, list[str]], origins: dict[str, list[str]]
     return Corpus(name, segs, split=split, origins=origins)
 
 
-def _code_from_stem(stem: str, path: Path) -> str:
+def _code_from_stem(stem: str, path: Path, name: str | None = None) -> str:
+    """The language a file name gives; the file is ``path`` (or ``path / name``)."""
     try:
         return resolve_lang(stem)
     except UsageError as e:
-        raise CorpusError(f"{path}: the file name does not name a language ({e})") from None
+        where = path / name if name is not None else path
+        raise CorpusError(f"{where}: the file name does not name a language ({e})") from None
 
 
 def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
@@ -135,11 +138,12 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
         part_segs: dict[str, list[str]] = {}
         part_origins: dict[str, LineOrigins] = {}
         seen = SourceLanguages(str(d), "file")  # [lang] each language once
-        for f in _sorted_files(d, f".{part}"):
-            code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))
+        for fname in _sorted_names(d, f".{part}"):
+            code = seen.add(_code_from_stem(fname[: -len(part) - 1], d, fname), repr(fname))
             available.add(code)
             if not _want(code, wanted):
                 continue
+            f = d / fname
             part_segs[code] = read_lines(f)
             part_origins[code] = _origins(f, len(part_segs[code]), f"{part}/")
         # Alignment is checked per split: in dev+devtest, a dev file one line longer and a
