@@ -150,7 +150,9 @@ def ratios(floor: list[dict[str, Any]], mine: list[dict[str, Any]]) -> dict[str,
 
 
 class CacheDirs:
-    """New count-cache directories that hold a copy of a warm parsed-vocabulary cache."""
+    """New count-cache directories that hold a copy of a warm parsed-vocabulary cache and of
+    the tokenizer descriptors (what a machine where tokeff ran before has: without them a
+    count-only run loads its tokenizer just to learn its fingerprint)."""
 
     def __init__(self, root: Path, seed: Path) -> None:
         self.root, self.seed, self.n = root, seed, 0
@@ -158,10 +160,10 @@ class CacheDirs:
     def fresh(self) -> Path:
         self.n += 1
         d = self.root / f"cache{self.n}"
-        if (self.seed / "vocab").is_dir():
-            shutil.copytree(self.seed / "vocab", d / "vocab")
-        else:
-            d.mkdir()
+        d.mkdir()
+        for sub in ("vocab", "descriptors"):
+            if (self.seed / sub).is_dir():
+                shutil.copytree(self.seed / sub, d / sub)
         return d
 
 

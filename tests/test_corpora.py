@@ -774,3 +774,48 @@ def test_property_content_hash_differs_iff_content_differs(
     ha = Corpus("a", a).content_hash()
     hb = Corpus("b", b).content_hash()
     assert (ha == hb) == (list(a.items()) == list(b.items()))
+
+
+# -- origins kept as runs of lines ---------------------------------------------------------------
+
+def _spelled(runs: list[tuple[str, int]]) -> list[str]:
+    return [f"{prefix}{i}" for prefix, n in runs for i in range(1, n + 1)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(runs=st.lists(st.tuples(st.sampled_from(["a line ", "dev/x.dev line ", ""]),
+                               st.integers(0, 5)), max_size=5))
+def test_line_origins_behave_as_the_list_of_their_strings(runs) -> None:
+    import pickle
+
+    from tokeff.corpora.model import LineOrigins
+
+    o = LineOrigins()
+    for prefix, n in runs:
+        o = o + LineOrigins.lines(prefix, n)
+    ref = _spelled(runs)
+    assert len(o) == len(ref) and list(o) == ref and o == ref and ref == o
+    assert [o[i] for i in range(-len(ref), len(ref))] == ref + ref
+    assert o[1:4] == ref[1:4] and o[::-2] == ref[::-2]
+    assert pickle.loads(pickle.dumps(o)) == ref
+    assert (o + ["extra"]) == ref + ["extra"]
+    with pytest.raises(IndexError):
+        o[len(ref)]
+    assert o != ref + ["one more"]
+
+
+def test_flores_origins_name_every_line(tmp_path: Path) -> None:
+    for part, n in (("dev", 2), ("devtest", 3)):
+        (tmp_path / part).mkdir()
+        for code in ("eng_Latn", "fra_Latn"):
+            (tmp_path / part / f"{code}.{part}").write_text("".join(f"{code} {i}\n"
+                                                                    for i in range(n)))
+    c = load_flores_dir(tmp_path)
+    assert c.origins is not None
+    assert c.origins["fra_Latn"] == ["dev/fra_Latn.dev line 1", "dev/fra_Latn.dev line 2",
+                                     "devtest/fra_Latn.devtest line 1",
+                                     "devtest/fra_Latn.devtest line 2",
+                                     "devtest/fra_Latn.devtest line 3"]
+    assert c.shard(1, 3).origins == {
+        "eng_Latn": ["dev/eng_Latn.dev line 2", "devtest/eng_Latn.devtest line 1"],
+        "fra_Latn": ["dev/fra_Latn.dev line 2", "devtest/fra_Latn.devtest line 1"]}

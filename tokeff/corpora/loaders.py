@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import CorpusError, UsageError
 from ..langs import resolve_lang
 from ..registry import Registry
-from .model import Corpus, SourceLanguages
+from .model import Corpus, LineOrigins, SourceLanguages
 
 CORPORA: Registry[Corpus] = Registry("corpus", "tokeff.corpora")
 
@@ -62,16 +62,25 @@ def read_lines(path: Path) -> list[str]:
     ends the last line; empty lines are empty segments). A file with CR-only line endings is
     an error (:func:`check_line_endings`)."""
     text = read_text(path)
-    check_line_endings(path, text.count("\r"), text.count("\n"))
+    if "\r" in text:  # (read_text made CR LF into LF: any CR left is a lone one)
+        check_line_endings(path, text.count("\r"), text.count("\n"))
     if text == "":
         return []
-    text = text.removesuffix("\n")
-    return text.split("\n")
+    lines = text.split("\n")
+    if lines[-1] == "":  # a final newline ends the last line (no copy of the text to drop it)
+        lines.pop()
+    return lines
 
 
-def _origins(path: Path, n: int) -> list[str]:
-    name = path.name
-    return [f"{name} line {i}" for i in range(1, n + 1)]
+def _origins(path: Path, n: int, folder: str = "") -> LineOrigins:
+    return LineOrigins.lines(f"{folder}{path.name} line ", n)
+
+
+def _sorted_names(d: Path, suffix: str) -> list[str]:
+    """Names of the entries of ``d`` ending in ``suffix``, sorted (the order of
+    ``sorted(d.glob("*" + suffix))``, without a Path per entry: most are not asked for)."""
+    with os.scandir(d) as it:
+        return sorted(e.name for e in it if e.name.endswith(suffix))
 
 
 def _want(code: str, langs: set[str] | None) -> bool:
@@ -103,11 +112,13 @@ def _finish(name: str, segs: dict[str, list[str]], origins: dict[str, list[str]]
     return Corpus(name, segs, split=split, origins=origins)
 
 
-def _code_from_stem(stem: str, path: Path) -> str:
+def _code_from_stem(stem: str, path: Path, name: str | None = None) -> str:
+    """The language a file name gives; the file is ``path`` (or ``path / name``)."""
     try:
         return resolve_lang(stem)
     except UsageError as e:
-        raise CorpusError(f"{path}: the file name does not name a language ({e})") from None
+        where = path / name if name is not None else path
+        raise CorpusError(f"{where}: the file name does not name a language ({e})") from None
 
 
 def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
@@ -120,20 +131,21 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
     name = name or flores_name(root)
     wanted = _resolve_wanted(langs)
     segs: dict[str, list[str]] = {}
-    origins: dict[str, list[str]] = {}
+    origins: dict[str, LineOrigins] = {}
     available: set[str] = set()
     for part in parts:
         d = flores_part(root, part)
         part_segs: dict[str, list[str]] = {}
-        part_origins: dict[str, list[str]] = {}
+        part_origins: dict[str, LineOrigins] = {}
         seen = SourceLanguages(str(d), "file")  # [lang] each language once
-        for f in sorted(d.glob(f"*.{part}")):
-            code = seen.add(_code_from_stem(f.name[: -len(part) - 1], f), repr(f.name))
+        for fname in _sorted_names(d, f".{part}"):
+            code = seen.add(_code_from_stem(fname[: -len(part) - 1], d, fname), repr(fname))
             available.add(code)
             if not _want(code, wanted):
                 continue
+            f = d / fname
             part_segs[code] = read_lines(f)
-            part_origins[code] = [f"{part}/{o}" for o in _origins(f, len(part_segs[code]))]
+            part_origins[code] = _origins(f, len(part_segs[code]), f"{part}/")
         # Alignment is checked per split: in dev+devtest, a dev file one line longer and a
         # devtest file one line shorter would add up to equal totals, and a concatenated
         # check would point at the wrong line.
@@ -141,7 +153,7 @@ def load_flores_dir(path: str | Path, *, split: str = "dev+devtest",
             Corpus(name, part_segs, split=part, origins=part_origins)  # raises the precise error
         for code, lines in part_segs.items():
             segs.setdefault(code, []).extend(lines)
-            origins.setdefault(code, []).extend(part_origins[code])
+            origins[code] = origins.get(code, LineOrigins()) + part_origins[code]
     # A language present in one split only is a misaligned corpus.
     for code in segs:
         for part in parts:

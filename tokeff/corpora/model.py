@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import CorpusError, UsageError
@@ -42,6 +44,70 @@ class ContentHasher:
 def segment_bytes(encoded: Sequence[bytes]) -> bytes:
     """UTF-8 segments as hashed: each an 8-byte little-endian length and its bytes."""
     return b"".join([len(x).to_bytes(8, "little") + x for x in encoded])
+
+
+class LineOrigins(Sequence[str]):
+    """Where each segment came from, ``"<file> line <n>"``, spelled out on demand: a corpus read
+    from files keeps runs of consecutive lines ``(prefix, first line, count)`` instead of one
+    string per segment (most runs never look at them). Equal to the list of its strings.
+
+    >>> o = LineOrigins.lines("dev/eng_Latn.dev line ", 2) + LineOrigins.lines("x line ", 1)
+    >>> o[1], o[-1], len(o), o == ["dev/eng_Latn.dev line 1", "dev/eng_Latn.dev line 2",
+    ...                            "x line 1"]
+    ('dev/eng_Latn.dev line 2', 'x line 1', 3, True)
+    """
+
+    __slots__ = ("_ends", "_runs")
+
+    def __init__(self, runs: Iterable[tuple[str, int, int]] = ()):
+        self._runs = tuple(r for r in runs if r[2] > 0)
+        self._ends = list(itertools.accumulate(r[2] for r in self._runs))
+
+    @classmethod
+    def lines(cls, prefix: str, n: int) -> LineOrigins:
+        """Lines 1..n of one file: ``prefix`` followed by the line number."""
+        return cls([(prefix, 1, n)])
+
+    def __add__(self, other: object) -> LineOrigins | list[str]:
+        if isinstance(other, LineOrigins):
+            return LineOrigins(self._runs + other._runs)
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) + list(other)
+        return NotImplemented
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        k = i + n if i < 0 else i
+        if not 0 <= k < n:
+            raise IndexError(f"origin index {i} out of range ({n} segments)")
+        r = bisect.bisect_right(self._ends, k)
+        prefix, first, count = self._runs[r]
+        return f"{prefix}{first + k - (self._ends[r] - count)}"
+
+    def __iter__(self) -> Iterator[str]:
+        for prefix, first, count in self._runs:
+            for line in range(first, first + count):
+                yield f"{prefix}{line}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LineOrigins) and self._runs == other._runs:
+            return True
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LineOrigins({list(self._runs)!r})"
+
+    def __reduce__(self):
+        return (LineOrigins, (self._runs,))
 
 
 class SourceLanguages:
@@ -93,7 +159,7 @@ class Corpus:
     segments: dict[str, list[str]]
     split: str = "all"
     normalization: str = "none"
-    origins: dict[str, list[str]] | None = field(default=None, repr=False)
+    origins: dict[str, Sequence[str]] | None = field(default=None, repr=False)
     _hash: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
