@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
@@ -96,15 +97,22 @@ class ThreadRunner:
         self.one_run = False
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
+        # stream: a streamed corpus counts a few chunks at once through one runner
+        # (counting.stream.pipeline_chunks): calls may overlap, so the threads and helpers are
+        # started under a lock, and with `shared` a failing call leaves the runner open for the
+        # others; the stream stops it (close(kill=True)) once it has recorded the first error.
+        self.shared = False
+        self._start_lock = threading.Lock()
 
     def run(self, jobs, tokenizers, spans):
         if self.workers <= 1 and self.pool is None:
             yield from SerialRunner().run(jobs, tokenizers, spans)
             return
-        if self.pool is None and self._own is None:
-            # Kept for later calls (a streamed corpus runs once per chunk) until close().
-            self._own = ThreadPoolExecutor(max_workers=self.workers,
-                                           thread_name_prefix="tokeff-count")
+        with self._start_lock:  # stream
+            if self.pool is None and self._own is None:
+                # Kept for later calls (a streamed corpus runs once per chunk) until close().
+                self._own = ThreadPoolExecutor(max_workers=self.workers,
+                                               thread_name_prefix="tokeff-count")
         pool = self.pool or self._own
         assert pool is not None
         try:
@@ -113,13 +121,14 @@ class ThreadRunner:
             else:
                 yield from self._run(pool, jobs, tokenizers, spans)
         except BaseException:
-            self._close_segmenters(kill=True)
-            self.close()
+            if not self.shared:  # stream
+                self.close(kill=True)
             raise
 
-    def close(self) -> None:
-        """Stop the threads this runner started (not a pool it was given)."""
-        self._close_segmenters(kill=False)
+    def close(self, kill: bool = False) -> None:
+        """Stop the threads this runner started (not a pool it was given) and its segmentation
+        helpers (``kill``: at once, without waiting for their current requests)."""
+        self._close_segmenters(kill=kill)
         own, self._own = self._own, None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
@@ -149,6 +158,11 @@ class ThreadRunner:
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
         """The segmenters whose jobs go to helper processes in this run (decided on the first
         run of this runner and kept for the later chunks of a streamed corpus)."""
+        with self._start_lock:  # stream: chunks may start at once
+            return self._offloaded_locked(jobs, tokenizers)
+
+    def _offloaded_locked(self, jobs: Sequence[Job],
+                          tokenizers: Sequence[Tokenizer]) -> set[str]:
         if self.segment_processes == 0 or (self.pool is not None and self._seg is None):
             return set()
         names = {j.segmenter for j in jobs if offloadable(j.segmenter)}

@@ -2,12 +2,19 @@
 
 Only per-segment integer arrays are kept (each in the smallest integer type that holds it), so
 memory grows with the number of segments at a few bytes per segment, not with the text.
+
+:func:`pipeline_chunks` counts a few chunks at once (the next one is read and segmented while
+the current one is encoded), so that the runner's threads and segmentation helpers do not wait
+at every chunk boundary; results are still added in corpus order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -108,3 +115,78 @@ class CountsAccumulator:
                                            token_freqs=fr.astype(np.int64), vocab_size=vs,
                                            segmenter=seg, na_reasons=na, **kw)
         return out
+
+
+#: Chunks of a stream counted at once by :func:`pipeline_chunks`: the one being finished and the
+#: next, which is read and segmented meanwhile. Memory holds at most this many chunks' text.
+CHUNKS_IN_FLIGHT = 2
+
+
+class _Chunk(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+C = TypeVar("C", bound=_Chunk)
+R = TypeVar("R")
+
+
+def pipeline_chunks(chunks: Iterable[C], count: Callable[[C], R],
+                    add: Callable[[int, R], None], *, abort: Callable[[], None] | None = None,
+                    depth: int = CHUNKS_IN_FLIGHT) -> None:
+    """``add(chunk.start, count(chunk))`` for every chunk, in order, with up to ``depth``
+    ``count`` calls running at once (each in its own thread; they share the runner).
+
+    A chunk starts only once fewer than ``depth`` are running or waiting to be added, so at most
+    ``depth`` chunks are in memory. On an error the chunks not started are skipped, ``abort``
+    is called once (it stops the runner, so that the chunks still counting end at once), every
+    thread is joined, and the first error raised is re-raised: what a later chunk raises only
+    because the runner was stopped never hides it.
+    """
+    depth = max(1, depth)
+    lock = threading.Lock()
+    first: list[BaseException] = []
+    failed = threading.Event()
+
+    def fail(e: BaseException) -> None:
+        with lock:
+            if first:
+                return
+            first.append(e)
+            failed.set()
+        if abort is not None:
+            abort()
+
+    def run(chunk: C) -> R | None:
+        if failed.is_set():
+            return None  # an earlier chunk failed: this one is not started
+        try:
+            return count(chunk)
+        except BaseException as e:
+            fail(e)
+            raise
+
+    pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="tokeff-chunk")
+    inflight: deque[tuple[C, Future]] = deque()
+
+    def take() -> None:
+        chunk, f = inflight.popleft()
+        res = f.result()
+        if not failed.is_set():
+            add(chunk.start, res)  # type: ignore[arg-type]
+
+    try:
+        for chunk in chunks:
+            if len(inflight) >= depth:
+                take()
+            if failed.is_set():
+                break
+            inflight.append((chunk, pool.submit(run, chunk)))
+        while inflight:
+            take()
+    except BaseException as e:
+        fail(e)  # an interrupt, or an error in add(): stop the chunks still running
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if first:
+        raise first[0]
