@@ -142,6 +142,7 @@ class CountPlan:
                 # next one is prepared; on an error the stream stops it, once the first error
                 # is recorded (runner.shared: a failing call leaves it open).
                 runner.shared = True
+                runner.chunks = max(1, len(stream.partitions))
                 try:
                     pipeline_chunks(stream.partitions, count_part, acc.add,
                                     abort=lambda: runner.close(kill=True))

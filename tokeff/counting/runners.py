@@ -102,6 +102,8 @@ class ThreadRunner:
         # started under a lock, and with `shared` a failing call leaves the runner open for the
         # others; the stream stops it (close(kill=True)) once it has recorded the first error.
         self.shared = False
+        #: stream: calls expected with jobs like the first (a streamed corpus's chunks).
+        self.chunks = 1
         self._start_lock = threading.Lock()
 
     def run(self, jobs, tokenizers, spans):
@@ -186,15 +188,17 @@ class ThreadRunner:
             waiting = sum(j.segmenter in names for j in jobs)
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
+            blocks: dict[str, int] = {}
+            chars: dict[str, int] = {}
+            for j in jobs:
+                if j.segmenter in names:
+                    assert j.segmenter is not None
+                    blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
+                    chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
             if self.one_run:
-                blocks: dict[str, int] = {}
-                chars: dict[str, int] = {}
-                for j in jobs:
-                    if j.segmenter in names:
-                        assert j.segmenter is not None
-                        blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
-                        chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
                 self._seg.expect(blocks, chars)
+            else:  # stream: spread by the first chunk's text, as many times as there are chunks
+                self._seg.spread({k: v * self.chunks for k, v in chars.items()})
         return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
