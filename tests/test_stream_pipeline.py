@@ -1,5 +1,5 @@
 """A streamed corpus counted a few chunks at once (tokeff.counting.stream.pipeline_chunks):
-the same counts as in memory, a bounded number of chunks in memory, the first error raised
+the same counts as in memory, at most CHUNKS_IN_FLIGHT chunks in memory, the first error raised
 with nothing left running, progress reported once per tokenizer x language."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_pipelined_stream_counts_equal_in_memory(chunk_size, processes, helpers)
     assert all(h.proc.poll() is not None for h in helpers)
 
 
-def test_at_most_two_chunks_are_in_memory(monkeypatch):
+def test_at_most_chunks_in_flight_chunks_are_in_memory(monkeypatch):
     corpus = Corpus.from_dict("t", TEXTS)
     toks = [get_tokenizer("cl100k_base")]
     segs = resolve_segmenters(corpus.langs, None)
@@ -117,7 +117,7 @@ def test_at_most_two_chunks_are_in_memory(monkeypatch):
                                                                segs)
     finally:
         runner.close()
-    assert peak[0] == CHUNKS_IN_FLIGHT == 2  # pipelined, and never more
+    assert peak[0] == CHUNKS_IN_FLIGHT >= 2  # pipelined, and never more
     assert not live
     _equal(count_corpus(corpus, toks, segs, runner=ThreadRunner(1), store=None), streamed)
 

@@ -28,6 +28,7 @@ from . import kernel
 from .counts import Counts
 from .kernel import Job, run_job
 from .segproc import SegmentProcesses, loaded_here, offloadable
+from .stream import CHUNKS_IN_FLIGHT
 
 __all__ = [
     "EXECUTORS",
@@ -186,6 +187,8 @@ class ThreadRunner:
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
             waiting = sum(j.segmenter in names for j in jobs)
+            if self.shared:  # stream: the blocks of the chunks counted at once
+                waiting *= CHUNKS_IN_FLIGHT
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
             blocks: dict[str, int] = {}

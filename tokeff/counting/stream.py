@@ -118,8 +118,10 @@ class CountsAccumulator:
 
 
 #: Chunks of a stream counted at once by :func:`pipeline_chunks`: the one being finished and the
-#: next, which is read and segmented meanwhile. Memory holds at most this many chunks' text.
-CHUNKS_IN_FLIGHT = 2
+#: next ones, read and segmented meanwhile. Two keep the two chunks in lockstep (both wait on
+#: the same slowest segmenter, then both on encoding); a third lets the segmentation helpers
+#: run ahead while the tokenizer loads or encodes. Memory holds at most this many chunks' text.
+CHUNKS_IN_FLIGHT = 3
 
 
 class _Chunk(Protocol):
