@@ -122,34 +122,49 @@ def test_at_most_chunks_in_flight_chunks_are_in_memory(monkeypatch):
     _equal(count_corpus(corpus, toks, segs, runner=ThreadRunner(1), store=None), streamed)
 
 
-def test_pipeline_adds_in_order_and_raises_the_first_error_not_what_the_abort_caused():
+def test_pipeline_adds_in_order_and_raises_the_earliest_chunks_error():
     class Chunk:
         def __init__(self, start: int):
             self.start = start
 
-    aborted = threading.Event()
+    later_failed, two_started = threading.Event(), threading.Event()
     started: list[int] = []
 
     def count(c: Chunk) -> int:
         started.append(c.start)
-        if c.start == 1:
+        if c.start == 2:
+            two_started.set()
+        if c.start == 1:  # fails first (once three chunks run) ...
+            assert two_started.wait(5)
+            later_failed.set()
             raise ValueError("chunk 1 is bad")
-        if c.start == 0:  # still running when chunk 1 fails: stopped by the abort
-            assert aborted.wait(5)
-            raise RuntimeError("stopped because of another chunk")
+        if c.start == 0:  # ... but chunk 0, still running, fails too: its error is the one
+            assert later_failed.wait(5)
+            raise ValueError("chunk 0 is bad")
         return c.start
 
     added: list[int] = []
-    with pytest.raises(ValueError, match="chunk 1 is bad"):
-        pipeline_chunks([Chunk(i) for i in range(6)], count, lambda s, r: added.append(s),
-                        abort=aborted.set)
-    assert sorted(started) == [0, 1] and added == []  # nothing after the failure started
+    with pytest.raises(ValueError, match="chunk 0 is bad"):
+        pipeline_chunks([Chunk(i) for i in range(9)], count, lambda s, r: added.append(s),
+                        depth=3)
+    assert sorted(started) == [0, 1, 2] and added == []  # nothing after the failure started
 
     done: list[tuple[int, int]] = []
     pipeline_chunks([Chunk(i) for i in range(9)], lambda c: (time.sleep(0.01 * (c.start % 3)),
                                                              c.start * 10)[1],
                     lambda s, r: done.append((s, r)), depth=3)
     assert done == [(i, i * 10) for i in range(9)]
+
+    aborted = threading.Event()
+
+    def bad_add(s: int, r: int) -> None:
+        raise RuntimeError("cannot add")
+
+    with pytest.raises(RuntimeError, match="cannot add"):
+        pipeline_chunks([Chunk(i) for i in range(9)],
+                        lambda c: aborted.wait(5) if c.start else 0, bad_add,
+                        abort=aborted.set, depth=3)
+    assert aborted.is_set()  # the chunks still counting were stopped
 
 
 def test_a_segmenter_error_in_a_chunk_is_raised_and_nothing_is_left_running():

@@ -139,13 +139,17 @@ class CountPlan:
 
             if isinstance(runner, ThreadRunner) and runner.workers > 1:
                 # Chunks share the runner (its threads and segmentation helpers) while the
-                # next one is prepared; on an error the stream stops it, once the first error
-                # is recorded (runner.shared: a failing call leaves it open).
+                # next ones are prepared. runner.shared: a failing call leaves it open for the
+                # chunks still counting; it is stopped once they are done, as a failing call
+                # stops it otherwise.
                 runner.shared = True
                 runner.chunks = max(1, len(stream.partitions))
                 try:
                     pipeline_chunks(stream.partitions, count_part, acc.add,
                                     abort=lambda: runner.close(kill=True))
+                except BaseException:
+                    runner.close(kill=True)
+                    raise
                 finally:
                     runner.shared = False
             else:

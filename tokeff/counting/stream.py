@@ -140,55 +140,49 @@ def pipeline_chunks(chunks: Iterable[C], count: Callable[[C], R],
     ``count`` calls running at once (each in its own thread; they share the runner).
 
     A chunk starts only once fewer than ``depth`` are running or waiting to be added, so at most
-    ``depth`` chunks are in memory. On an error the chunks not started are skipped, ``abort``
-    is called once (it stops the runner, so that the chunks still counting end at once), every
-    thread is joined, and the first error raised is re-raised: what a later chunk raises only
-    because the runner was stopped never hides it.
+    ``depth`` chunks are in memory. When a chunk fails, no other chunk starts, the ones running
+    finish, and the error of the earliest failed chunk is raised: the error counting chunk by
+    chunk would have raised. An interrupt (or an error in ``add``) calls ``abort`` (which stops
+    the runner, so that the chunks still counting end at once) before the threads are joined.
     """
     depth = max(1, depth)
     lock = threading.Lock()
-    first: list[BaseException] = []
+    errors: dict[int, BaseException] = {}  # chunk position -> its error
     failed = threading.Event()
 
-    def fail(e: BaseException) -> None:
-        with lock:
-            if first:
-                return
-            first.append(e)
-            failed.set()
-        if abort is not None:
-            abort()
-
-    def run(chunk: C) -> R | None:
+    def run(i: int, chunk: C) -> R | None:
         if failed.is_set():
             return None  # an earlier chunk failed: this one is not started
         try:
             return count(chunk)
         except BaseException as e:
-            fail(e)
+            with lock:
+                errors[i] = e
+            failed.set()
             raise
 
     pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="tokeff-chunk")
     inflight: deque[tuple[C, Future]] = deque()
-
-    def take() -> None:
-        chunk, f = inflight.popleft()
-        res = f.result()
-        if not failed.is_set():
-            add(chunk.start, res)  # type: ignore[arg-type]
-
     try:
-        for chunk in chunks:
-            if len(inflight) >= depth:
-                take()
+        for i, chunk in enumerate(chunks):
+            while inflight and (len(inflight) >= depth or inflight[0][1].done()):
+                done, f = inflight.popleft()
+                if f.exception() is not None or failed.is_set():
+                    break
+                add(done.start, f.result())
             if failed.is_set():
                 break
-            inflight.append((chunk, pool.submit(run, chunk)))
-        while inflight:
-            take()
-    except BaseException as e:
-        fail(e)  # an interrupt, or an error in add(): stop the chunks still running
+            inflight.append((chunk, pool.submit(run, i, chunk)))
+        while inflight and not failed.is_set():
+            done, f = inflight.popleft()
+            if f.exception() is None and not failed.is_set():
+                add(done.start, f.result())
+    except BaseException:
+        failed.set()
+        if abort is not None:
+            abort()  # interrupted, or add() failed: stop the chunks still counting
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if first:
-        raise first[0]
+        pool.shutdown(wait=True, cancel_futures=True)  # the chunks running finish first
+    if errors:
+        raise errors[min(errors)]
