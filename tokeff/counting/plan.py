@@ -151,7 +151,7 @@ class CountPlan:
                     runner.close(kill=True)
                     raise
                 finally:
-                    runner.shared = False
+                    runner.shared, runner.chunks = False, 1
             else:
                 for part in stream.partitions:
                     acc.add(part.start, count_part(part))
