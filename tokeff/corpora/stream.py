@@ -3,9 +3,10 @@
 :func:`tokeff.corpora.open_stream` opens a corpus without loading it. A first pass over the files (bytes
 only, no Python loop per line) checks UTF-8, counts segments, checks alignment and computes the
 same content hash as :meth:`tokeff.Corpus.content_hash`; it also records where every chunk of
-``chunk_size`` aligned segments starts in each file. Counting then reads one chunk at a time
-(:meth:`StreamingCorpus.iter_chunks`), counts it like an in-memory corpus, and keeps only the
-per-segment counts, each in the smallest signed integer type that holds it (16 bits for
+``chunk_size`` aligned segments starts in each file. Counting then reads a chunk at a time
+(:meth:`StreamingCorpus.iter_chunks`; with the thread runner, up to three at once:
+:func:`tokeff.counting.stream.pipeline_chunks`), counts it like an in-memory corpus, and keeps
+only the per-segment counts, each in the smallest signed integer type that holds it (16 bits for
 sentence-level text). Results are identical to loading the corpus whole. The first pass also
 keeps a digest of every chunk's text, and reading a chunk back checks it: a file that changes
 while it is measured is an error, never counted under the hash of the text it had before.

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..corpora.model import Corpus
-from ..corpora.stream import StreamingCorpus
+from ..corpora.stream import Partition, StreamingCorpus
 from ..errors import UsageError
 from ..tokenizers.base import Tokenizer
 from .blocks import count_corpus
@@ -33,7 +33,7 @@ from .cache import CountCache, resolve_cache
 from .counts import Counts
 from .dask_runner import DaskRunner
 from .runners import EXECUTORS, ExecutorRunner, ProcessRunner, SerialRunner, ThreadRunner
-from .stream import CountsAccumulator
+from .stream import CountsAccumulator, pipeline_chunks
 
 __all__ = ["CountPlan", "count_all", "get_runner"]
 
@@ -129,15 +129,32 @@ class CountPlan:
                                           byte_fallback=self.byte_fallback)
         else:
             acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
-            for part in stream.partitions:
-                chunk = part.load()
-                acc.add(part.start, count_corpus(chunk, tokenizers, segmenters, runner=runner,
-                                                 store=store, spans=self.spans,
-                                                 words=self.words,
-                                                 byte_fallback=self.byte_fallback,
-                                                 ids=self.ids,  # rustcount
-                                                 block_size=self.block_size))
-                del chunk
+
+            def count_part(part: Partition) -> dict[tuple[str, str], Counts]:
+                return count_corpus(part.load(), tokenizers, segmenters, runner=runner,
+                                    store=store, spans=self.spans, words=self.words,
+                                    byte_fallback=self.byte_fallback,
+                                    ids=self.ids,  # rustcount
+                                    block_size=self.block_size)
+
+            if isinstance(runner, ThreadRunner) and runner.workers > 1:
+                # Chunks share the runner (its threads and segmentation helpers) while the
+                # next ones are prepared. runner.shared: a failing call leaves it open for the
+                # chunks still counting; it is stopped once they are done, as a failing call
+                # stops it otherwise.
+                runner.shared = True
+                runner.chunks = max(1, len(stream.partitions))
+                try:
+                    pipeline_chunks(stream.partitions, count_part, acc.add,
+                                    abort=lambda: runner.close(kill=True))
+                except BaseException:
+                    runner.close(kill=True)
+                    raise
+                finally:
+                    runner.shared, runner.chunks = False, 1
+            else:
+                for part in stream.partitions:
+                    acc.add(part.start, count_part(part))
             out = acc.result()
         if self.progress:
             for t in tokenizers:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from . import kernel
 from .counts import Counts
 from .kernel import Job, run_job
 from .segproc import SegmentProcesses, loaded_here, offloadable
+from .stream import CHUNKS_IN_FLIGHT
 
 __all__ = [
     "EXECUTORS",
@@ -96,15 +98,24 @@ class ThreadRunner:
         self.one_run = False
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
+        # stream: a streamed corpus counts a few chunks at once through one runner
+        # (counting.stream.pipeline_chunks): calls may overlap, so the threads and helpers are
+        # started under a lock, and with `shared` a failing call leaves the runner open for the
+        # others; the stream stops it (close(kill=True)) once it has recorded the first error.
+        self.shared = False
+        #: stream: calls expected with jobs like the first (a streamed corpus's chunks).
+        self.chunks = 1
+        self._start_lock = threading.Lock()
 
     def run(self, jobs, tokenizers, spans):
         if self.workers <= 1 and self.pool is None:
             yield from SerialRunner().run(jobs, tokenizers, spans)
             return
-        if self.pool is None and self._own is None:
-            # Kept for later calls (a streamed corpus runs once per chunk) until close().
-            self._own = ThreadPoolExecutor(max_workers=self.workers,
-                                           thread_name_prefix="tokeff-count")
+        with self._start_lock:  # stream
+            if self.pool is None and self._own is None:
+                # Kept for later calls (a streamed corpus runs once per chunk) until close().
+                self._own = ThreadPoolExecutor(max_workers=self.workers,
+                                               thread_name_prefix="tokeff-count")
         pool = self.pool or self._own
         assert pool is not None
         try:
@@ -113,13 +124,14 @@ class ThreadRunner:
             else:
                 yield from self._run(pool, jobs, tokenizers, spans)
         except BaseException:
-            self._close_segmenters(kill=True)
-            self.close()
+            if not self.shared:  # stream
+                self.close(kill=True)
             raise
 
-    def close(self) -> None:
-        """Stop the threads this runner started (not a pool it was given)."""
-        self._close_segmenters(kill=False)
+    def close(self, kill: bool = False) -> None:
+        """Stop the threads this runner started (not a pool it was given) and its segmentation
+        helpers (``kill``: at once, without waiting for their current requests)."""
+        self._close_segmenters(kill=kill)
         own, self._own = self._own, None
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
@@ -149,6 +161,11 @@ class ThreadRunner:
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
         """The segmenters whose jobs go to helper processes in this run (decided on the first
         run of this runner and kept for the later chunks of a streamed corpus)."""
+        with self._start_lock:  # stream: chunks may start at once
+            return self._offloaded_locked(jobs, tokenizers)
+
+    def _offloaded_locked(self, jobs: Sequence[Job],
+                          tokenizers: Sequence[Tokenizer]) -> set[str]:
         if self.segment_processes == 0 or (self.pool is not None and self._seg is None):
             return set()
         names = {j.segmenter for j in jobs if offloadable(j.segmenter)}
@@ -170,17 +187,21 @@ class ThreadRunner:
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
             waiting = sum(j.segmenter in names for j in jobs)
+            if self.shared:  # stream: the blocks of the chunks counted at once
+                waiting *= CHUNKS_IN_FLIGHT
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
+            blocks: dict[str, int] = {}
+            chars: dict[str, int] = {}
+            for j in jobs:
+                if j.segmenter in names:
+                    assert j.segmenter is not None
+                    blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
+                    chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
             if self.one_run:
-                blocks: dict[str, int] = {}
-                chars: dict[str, int] = {}
-                for j in jobs:
-                    if j.segmenter in names:
-                        assert j.segmenter is not None
-                        blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
-                        chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
                 self._seg.expect(blocks, chars)
+            else:  # stream: spread by the first chunk's text, as many times as there are chunks
+                self._seg.spread({k: v * self.chunks for k, v in chars.items()})
         return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],

@@ -184,15 +184,23 @@ class SegmentProcesses:
         their estimated work is even (longest first, each to the least loaded helper)."""
         with self._lock:
             self._expected = dict(blocks)
-            if chars:
-                load = [0.0] * self.n
-                for name in sorted(chars, key=lambda x: -self._cost(x, chars[x])):
-                    if name in self._by_name:
-                        continue
-                    i = min(range(self.n), key=lambda k: load[k])
-                    load[i] += self._cost(name, chars[name])
-                    self._by_name[name] = i
-                    self._names[i].add(name)
+        if chars:
+            self.spread(chars)
+
+    def spread(self, chars: dict[str, int]) -> None:
+        """Give each segmenter of ``chars`` (characters it will segment) a helper so that their
+        estimated work is even: longest first, each to the least loaded helper (segmenters
+        already given one keep it). Used for a streamed corpus too, which does not know its
+        blocks in advance (:meth:`expect` is for a single run)."""
+        with self._lock:
+            load = [0.0] * self.n
+            for name in sorted(chars, key=lambda x: -self._cost(x, chars[x])):
+                if name in self._by_name:
+                    continue
+                i = min(range(self.n), key=lambda k: load[k])
+                load[i] += self._cost(name, chars[name])
+                self._by_name[name] = i
+                self._names[i].add(name)
 
     @staticmethod
     def _cost(name: str, chars: int) -> float:

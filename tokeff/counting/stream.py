@@ -2,12 +2,19 @@
 
 Only per-segment integer arrays are kept (each in the smallest integer type that holds it), so
 memory grows with the number of segments at a few bytes per segment, not with the text.
+
+:func:`pipeline_chunks` counts a few chunks at once (the next one is read and segmented while
+the current one is encoded), so that the runner's threads and segmentation helpers do not wait
+at every chunk boundary; results are still added in corpus order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -108,3 +115,74 @@ class CountsAccumulator:
                                            token_freqs=fr.astype(np.int64), vocab_size=vs,
                                            segmenter=seg, na_reasons=na, **kw)
         return out
+
+
+#: Chunks of a stream counted at once by :func:`pipeline_chunks`: the one being finished and the
+#: next ones, read and segmented meanwhile. Two keep the two chunks in lockstep (both wait on
+#: the same slowest segmenter, then both on encoding); a third lets the segmentation helpers
+#: run ahead while the tokenizer loads or encodes. Memory holds at most this many chunks' text.
+CHUNKS_IN_FLIGHT = 3
+
+
+class _Chunk(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+C = TypeVar("C", bound=_Chunk)
+R = TypeVar("R")
+
+
+def pipeline_chunks(chunks: Iterable[C], count: Callable[[C], R],
+                    add: Callable[[int, R], None], *, abort: Callable[[], None] | None = None,
+                    depth: int = CHUNKS_IN_FLIGHT) -> None:
+    """``add(chunk.start, count(chunk))`` for every chunk, in order, with up to ``depth``
+    ``count`` calls running at once (each in its own thread; they share the runner).
+
+    A chunk starts only once fewer than ``depth`` are running or waiting to be added, so at most
+    ``depth`` chunks are in memory. When a chunk fails, no other chunk starts, the ones running
+    finish, and the error of the earliest failed chunk is raised: the error counting chunk by
+    chunk would have raised. An interrupt (or an error in ``add``) calls ``abort`` (which stops
+    the runner, so that the chunks still counting end at once) before the threads are joined.
+    """
+    depth = max(1, depth)
+    lock = threading.Lock()
+    errors: dict[int, BaseException] = {}  # chunk position -> its error
+    failed = threading.Event()
+
+    def run(i: int, chunk: C) -> R | None:
+        if failed.is_set():
+            return None  # an earlier chunk failed: this one is not started
+        try:
+            return count(chunk)
+        except BaseException as e:
+            with lock:
+                errors[i] = e
+            failed.set()
+            raise
+
+    pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="tokeff-chunk")
+    inflight: deque[tuple[C, Future]] = deque()
+    try:
+        for i, chunk in enumerate(chunks):
+            while inflight and (len(inflight) >= depth or inflight[0][1].done()):
+                done, f = inflight.popleft()
+                if f.exception() is not None or failed.is_set():
+                    break
+                add(done.start, f.result())
+            if failed.is_set():
+                break
+            inflight.append((chunk, pool.submit(run, i, chunk)))
+        while inflight and not failed.is_set():
+            done, f = inflight.popleft()
+            if f.exception() is None and not failed.is_set():
+                add(done.start, f.result())
+    except BaseException:
+        failed.set()
+        if abort is not None:
+            abort()  # interrupted, or add() failed: stop the chunks still counting
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # the chunks running finish first
+    if errors:
+        raise errors[min(errors)]
