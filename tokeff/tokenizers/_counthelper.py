@@ -8,9 +8,7 @@ text: the same numbers (``tests/test_fastcount.py`` checks it).
 
 The helper starts only when the counting asked of this process is large enough to pay for its
 start (:data:`START_CHARS`), in the main process (not in worker processes, whose pool already
-uses the cores), with at least two CPUs of which one is idle (1-minute load average at most
-the CPU count minus one: on a busy machine a helper only competes for the same cores), and
-unless ``TOKEFF_COUNT_HELPER=0``. While it starts,
+uses the cores), with at least two CPUs, and unless ``TOKEFF_COUNT_HELPER=0``. While it starts,
 or while another thread uses it, texts are counted here. Anything going wrong with it (it died,
 a pipe broke) turns it off for the rest of the process and the texts are counted here.
 """
@@ -83,13 +81,6 @@ def enabled() -> bool:
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _load() -> float:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - not Unix
-        return 0.0
-
-
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -111,8 +102,7 @@ class CountHelper:
         self.served = 0  # requests the helper answered
 
     def wanted(self) -> bool:
-        cpus = _cpus()
-        return not self._broken and enabled() and cpus >= 2 and _load() <= cpus - 1 and \
+        return not self._broken and enabled() and _cpus() >= 2 and \
             multiprocessing.parent_process() is None
 
     def count(self, texts: Sequence[str], count_here) -> np.ndarray | None:
