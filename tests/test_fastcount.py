@@ -19,7 +19,7 @@ from tokeff.counting import CountPlan
 from tokeff.counting.cache import decode_entry, encode_entry
 from tokeff.counting.counts import TOKEN_IDS_NOT_COUNTED
 from tokeff.counting.kernel import combine, encode, prepare_text
-from tokeff.tokenizers import _counthelper, _fastcount
+from tokeff.tokenizers import _fastcount
 from tokeff.tokenizers.catalogue import get_entry
 from tokeff.tokenizers.tiktoken_backend import TiktokenTokenizer, read_rank_file
 
@@ -207,72 +207,3 @@ def test_plan_without_ids_equals_plan_with_ids(toks) -> None:
     d = CountPlan(words=False, spans=False, byte_fallback=True, ids=False,
                   executor="serial").run(corpus, tl, {})
     assert all("token_ids" not in x.na_reasons for x in d.values())
-
-
-# -- the helper process ---------------------------------------------------------------------------
-
-@pytest.fixture
-def eager_helper(monkeypatch):
-    """Counters built now start their helper on the first call and split every block."""
-    monkeypatch.delenv(_counthelper.ENV, raising=False)
-    monkeypatch.setattr(_counthelper, "START_CHARS", 0)
-    monkeypatch.setattr(_counthelper, "SPLIT_CHARS", 2)
-    monkeypatch.setattr(_counthelper, "_cpus", lambda: 2)
-    made: list[_fastcount.FastCounter] = []
-
-    def counter(name: str) -> _fastcount.FastCounter:
-        c = _fastcount.counter_for_entry(get_entry(name))
-        assert c is not None and c._helper is not None
-        made.append(c)
-        c.count(["warm up", "the helper"])  # starts it
-        assert c._helper._ready.wait(30), "the helper process did not start"
-        return c
-
-    yield counter
-    for c in made:
-        c._helper.close()
-
-
-@pytest.mark.parametrize("name", COVERED)
-def test_helper_counts_equal_counting_here(name: str, eager_helper, toks) -> None:
-    counter = eager_helper(name)
-    texts = ["Hello world.", "", "你好，世界。" * 20, "Grüße 👋🏽 " * 7, "a\tb\nc\r\nd",
-             "नमस्ते दुनिया", "x" * 5000, " " * 17] * 5
-    expected = [len(toks[name].encoding.encode_ordinary(t)) for t in texts]
-    for k in range(1, len(texts) + 1, 7):
-        assert counter.count(texts[:k]).tolist() == expected[:k]
-    assert counter._helper.served >= 5  # the helper did count (not this process alone)
-
-
-def test_helper_leaves_lone_surrogates_here(eager_helper, toks) -> None:
-    counter = eager_helper("o200k_base")
-    served = counter._helper.served
-    texts = ["a\ud800b", "\udfff", "ok", "x \ud83d"]
-    expected = [len(toks["o200k_base"].encoding.encode_ordinary(t)) for t in texts]
-    assert counter.count(texts).tolist() == expected
-    assert counter._helper.served == served
-    assert counter.count(["fine", "text"]).tolist() == [1, 1]  # the helper is still on
-    assert counter._helper.served == served + 1
-
-
-def test_helper_that_dies_is_switched_off(eager_helper) -> None:
-    counter = eager_helper("o200k_base")
-    counter._helper._proc.kill()
-    counter._helper._proc.wait()
-    assert counter.count(["hello world", "again and again"]).tolist() == [2, 3]
-    assert counter._helper._broken and counter._helper._proc is None
-    assert counter.count(["hello world"]).tolist() == [2]
-
-
-def test_helper_switched_off_by_environment(monkeypatch, eager_helper) -> None:
-    monkeypatch.setenv(_counthelper.ENV, "0")
-    counter = _fastcount.counter_for_entry(get_entry("o200k_base"))
-    assert counter.count(["hello world"] * 50).tolist() == [2] * 50
-    assert counter._helper._proc is None
-
-
-def test_no_helper_for_small_work(monkeypatch) -> None:
-    monkeypatch.delenv(_counthelper.ENV, raising=False)
-    counter = _fastcount.counter_for_entry(get_entry("o200k_base"))
-    counter.count(["hello world"] * 1000)  # 11,000 characters: below START_CHARS
-    assert counter._helper._proc is None

@@ -15,8 +15,6 @@ with the same vocabulary as the catalogue entry:
   FLORES-200 and on generated text).
 
 Otherwise, or with ``TOKEFF_FAST_COUNT=0`` in the environment, tiktoken counts (same numbers).
-Large blocks are shared with a helper process running the same counter
-(:mod:`tokeff.tokenizers._counthelper`), as ``count`` holds the GIL.
 """
 
 from __future__ import annotations
@@ -33,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from ._counthelper import CountHelper
 
 #: The bpe-openai release whose bundled vocabularies and counts were verified.
 VERSION = "0.1.4"
@@ -58,24 +54,14 @@ _COUNTERS: dict[str, FastCounter | None] = {}
 class FastCounter:
     """Token counts of one OpenAI encoding by bpe-openai (``count`` per text, no ids)."""
 
-    def __init__(self, encoding: str, backend: Any, bindings_path: Path | None = None):
+    def __init__(self, encoding: str, backend: Any):
         self.encoding = encoding
         #: What results record as the counter (``meta["tokenizers"][name]["counter"]``).
         self.name = f"bpe-openai-{VERSION}"
         self._count = backend.count
-        # The same extension file in a helper process: a second core for large blocks.
-        self._helper = CountHelper(bindings_path, encoding) if bindings_path else None
 
     def count(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens of each text (int64), equal to ``len(encoding.encode_ordinary(text))``."""
-        if self._helper is not None:
-            texts = texts if isinstance(texts, list) else list(texts)
-            both = self._helper.count(texts, self._count_here)
-            if both is not None:
-                return both
-        return self._count_here(texts)
-
-    def _count_here(self, texts: Sequence[str]) -> np.ndarray:
         count = self._count
         try:
             values = list(map(count, texts))
@@ -179,6 +165,4 @@ def _load(encoding: str, bundled: str) -> FastCounter | None:
     bindings = _bindings()
     if bindings is None or encoding not in bindings.supported_encodings():
         return None
-    path = getattr(bindings, "__file__", None)
-    return FastCounter(encoding, bindings.tokenizer_for_encoding(encoding),
-                       Path(path) if path else None)
+    return FastCounter(encoding, bindings.tokenizer_for_encoding(encoding))
