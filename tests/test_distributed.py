@@ -71,6 +71,20 @@ def test_streamed_partitions_reduced_on_cluster_equal_local(client, toks, tmp_pa
 
 
 @pytest.mark.flores
+def test_streamed_count_only_run_on_cluster_counts_no_ids(client, toks, tmp_path):
+    """Token metrics only: the workers count as a local run does, without token ids."""
+    src = tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS)
+    for lang in LANGS:
+        (tmp_path / f"{lang}.txt").write_text("\n".join(src[lang][:200]) + "\n",
+                                              encoding="utf-8")
+    kw = dict(metrics=["tokens", "parity"], bootstrap=50)
+    local = tokeff.measure(str(tmp_path), toks[:2], **kw)
+    remote = tokeff.measure(str(tmp_path), toks[:2], chunk_size=60, executor=client, **kw)
+    _same(local, remote)
+    assert all("token_ids" in c.na_reasons for c in remote.counts.values())
+
+
+@pytest.mark.flores
 def test_default_client_and_cache_on_cluster(client, toks, corpus, tmp_path):
     local = tokeff.measure(corpus, toks[:1], bootstrap=50)
     with client.as_current():

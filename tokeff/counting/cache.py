@@ -1,7 +1,8 @@
 """On-disk cache of per-segment counts, so that a repeated run costs a fraction of a cold one.
 
 An entry holds the counts of one tokenizer on one block of segments (see
-:func:`tokeff.counting.kernel.plan_blocks`). Its key is a sha256 over everything the counts depend on:
+:func:`tokeff.counting.kernel.plan_blocks`). Its key is a sha256 over everything the counts
+depend on:
 
 - the tokenizer fingerprint (vocabulary, merges, normaliser, backend name and version),
 - the segmenter signature (name, version, settings) or "none",

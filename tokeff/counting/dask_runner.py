@@ -82,14 +82,14 @@ def _run_job_remote(job: Job, tokenizers: list[Any], spans: bool, version: str) 
 
 
 def _count_partition(partition: Any, tokenizers: list[Any], segmenters: dict[str, str | None],
-                     spans: bool, words: bool, byte_fallback: bool, cache: Any, version: str
-                     ) -> dict[tuple[str, str], Counts]:
+                     spans: bool, words: bool, byte_fallback: bool, cache: Any, version: str,
+                     ids: bool = True) -> dict[tuple[str, str], Counts]:
     check_worker(tokenizers, version)
     corpus = partition.load()
     runner = ThreadRunner()
     try:
         counts = count_corpus(corpus, tokenizers, segmenters, runner=runner, store=cache,
-                              spans=spans, words=words, byte_fallback=byte_fallback)
+                              spans=spans, words=words, byte_fallback=byte_fallback, ids=ids)
     finally:
         runner.close()
     return {k: c.compact() for k, c in counts.items()}
@@ -178,15 +178,16 @@ class DaskRunner:
     def count_partitions(self, stream: Any, tokenizers: Sequence[Any],
                          segmenters: dict[str, str | None], *, spans: bool = True,
                          progress: Callable[[str], None] | None = None, store: Any = None,
-                         words: bool = True, byte_fallback: bool = True
+                         words: bool = True, byte_fallback: bool = True, ids: bool = True
                          ) -> dict[tuple[str, str], Counts]:
-        """Count every partition of a streamed corpus on the workers and reduce them there."""
+        """Count every partition of a streamed corpus on the workers and reduce them there
+        (``ids=False``: no token-id frequencies, the count-only path allowed)."""
         client = self.client
         seg = {lang: segmenters.get(lang) for lang in stream.langs}
         expected = segmenter_signatures(seg)
         toks = self._scatter(client, tokenizers)
         level = [client.submit(_count_partition, p, toks, seg, spans, words, byte_fallback,
-                               store, __version__, pure=False) for p in stream.partitions]
+                               store, __version__, ids, pure=False) for p in stream.partitions]
         while len(level) > 1:
             nxt = [client.submit(_reduce_pair, level[i], level[i + 1], pure=False)
                    for i in range(0, len(level) - 1, 2)]

@@ -72,8 +72,9 @@ class CountPlan:
     ``spans``: ask the tokenizers for token offsets (continued words, UNK rate); ``words``:
     segment words (fertility, continued words); ``byte_fallback``: count byte tokens (the
     byte-fallback rate); ``ids``: keep token-id frequencies (the Renyi efficiency; without
-    them, spans and byte tokens, a tokenizer may count by its count-only path); ``cache``: True, a directory, a
-    :class:`~tokeff.counting.cache.CountCache`, or None for ``$TOKEFF_CACHE``; ``executor`` and
+    them, spans and byte tokens, a tokenizer may count by its count-only path); ``cache``:
+    True, a directory, a :class:`~tokeff.counting.cache.CountCache`, or None for
+    ``$TOKEFF_CACHE``; ``executor`` and
     ``workers``: the runner (:func:`get_runner`); ``scheduler``: a Dask scheduler address;
     ``block_size``: segments per block; ``progress``: called with ``"<tokenizer> <lang>"`` as
     each tokenizer x language is done; ``release_tokenizers``: tokenizers nobody else holds
@@ -84,7 +85,7 @@ class CountPlan:
     spans: bool = True
     words: bool = True
     byte_fallback: bool = True
-    ids: bool = True  # rustcount: keep token-id frequencies (False: count-only path allowed)
+    ids: bool = True  # keep token-id frequencies (False: the count-only path is allowed)
     workers: int | None = None
     executor: Any = None
     scheduler: str | None = None
@@ -113,7 +114,7 @@ class CountPlan:
                 runner.release = [id(t) in keep for t in tokenizers]
             return count_corpus(corpus, tokenizers, segmenters, runner=runner, store=store,
                                 spans=self.spans, words=self.words,
-                                byte_fallback=self.byte_fallback, ids=self.ids,  # rustcount
+                                byte_fallback=self.byte_fallback, ids=self.ids,
                                 block_size=self.block_size, progress=self.progress)
         finally:
             close = getattr(runner, "close", None)
@@ -126,7 +127,7 @@ class CountPlan:
         if getattr(runner, "distributed", False):
             out = runner.count_partitions(stream, tokenizers, segmenters, spans=self.spans,
                                           store=store, words=self.words,
-                                          byte_fallback=self.byte_fallback)
+                                          byte_fallback=self.byte_fallback, ids=self.ids)
         else:
             acc = CountsAccumulator(len(stream), tokenizers, stream.langs)
 
@@ -134,7 +135,7 @@ class CountPlan:
                 return count_corpus(part.load(), tokenizers, segmenters, runner=runner,
                                     store=store, spans=self.spans, words=self.words,
                                     byte_fallback=self.byte_fallback,
-                                    ids=self.ids,  # rustcount
+                                    ids=self.ids,
                                     block_size=self.block_size)
 
             if isinstance(runner, ThreadRunner) and runner.workers > 1:

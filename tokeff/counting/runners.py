@@ -98,12 +98,12 @@ class ThreadRunner:
         self.one_run = False
         self._seg: SegmentProcesses | None = None
         self._seg_threads: ThreadPoolExecutor | None = None
-        # stream: a streamed corpus counts a few chunks at once through one runner
+        # A streamed corpus counts a few chunks at once through one runner
         # (counting.stream.pipeline_chunks): calls may overlap, so the threads and helpers are
         # started under a lock, and with `shared` a failing call leaves the runner open for the
         # others; the stream stops it (close(kill=True)) once it has recorded the first error.
         self.shared = False
-        #: stream: calls expected with jobs like the first (a streamed corpus's chunks).
+        #: Calls expected with jobs like the first (a streamed corpus's chunks).
         self.chunks = 1
         self._start_lock = threading.Lock()
 
@@ -111,7 +111,7 @@ class ThreadRunner:
         if self.workers <= 1 and self.pool is None:
             yield from SerialRunner().run(jobs, tokenizers, spans)
             return
-        with self._start_lock:  # stream
+        with self._start_lock:
             if self.pool is None and self._own is None:
                 # Kept for later calls (a streamed corpus runs once per chunk) until close().
                 self._own = ThreadPoolExecutor(max_workers=self.workers,
@@ -124,7 +124,7 @@ class ThreadRunner:
             else:
                 yield from self._run(pool, jobs, tokenizers, spans)
         except BaseException:
-            if not self.shared:  # stream
+            if not self.shared:  # a streamed chunk: the stream stops the runner
                 self.close(kill=True)
             raise
 
@@ -161,7 +161,7 @@ class ThreadRunner:
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:
         """The segmenters whose jobs go to helper processes in this run (decided on the first
         run of this runner and kept for the later chunks of a streamed corpus)."""
-        with self._start_lock:  # stream: chunks may start at once
+        with self._start_lock:  # a stream's chunks may start at once
             return self._offloaded_locked(jobs, tokenizers)
 
     def _offloaded_locked(self, jobs: Sequence[Job],
@@ -187,7 +187,7 @@ class ThreadRunner:
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
             waiting = sum(j.segmenter in names for j in jobs)
-            if self.shared:  # stream: the blocks of the chunks counted at once
+            if self.shared:  # the blocks of a stream's chunks in flight
                 waiting *= CHUNKS_IN_FLIGHT
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
@@ -200,15 +200,16 @@ class ThreadRunner:
                     chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
             if self.one_run:
                 self._seg.expect(blocks, chars)
-            else:  # stream: spread by the first chunk's text, as many times as there are chunks
+            else:  # a stream: spread by the first chunk's text times the chunks
                 self._seg.spread({k: v * self.chunks for k, v in chars.items()})
         return names
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:
-        # Blocks in _order. A job's encode tasks are submitted next to its prepare task, backends that encode a
-        # whole batch in one GIL-free call first, so that GIL-bound segmentation and native
-        # encoding overlap. At most `window` jobs are in flight, which bounds memory.
+        # Blocks in _order. A job's encode tasks are submitted next to its prepare task,
+        # backends that encode a whole batch in one GIL-free call first, so that GIL-bound
+        # segmentation and native encoding overlap. At most `window` jobs are in flight, which
+        # bounds memory.
         order = self._order(jobs)
         window = max(2, 2 * self.workers + 2)
         # Jobs segmented in helper processes are all started at once; the jobs segmented here
@@ -229,14 +230,14 @@ class ThreadRunner:
             for ti in sorted(job.tok_indices,
                              key=lambda t: not _releases_gil_in_one_call(tokenizers[t])):
                 g = pool.submit(kernel.encode, tokenizers[ti], job.texts, spans=spans,
-                                lang=job.lang, ids=job.ids)  # rustcount: ids
+                                lang=job.lang, ids=job.ids)
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
 
         def combine_later(j: int, ti: int, arrays: Any) -> None:
             g = pool.submit(kernel.combine, tokenizers[ti], state[j]["lt"], arrays,
                             byte_fallback=jobs[j].byte_fallback,
-                            ids=jobs[j].ids)  # rustcount: ids
+                            ids=jobs[j].ids)
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
@@ -325,7 +326,7 @@ class ThreadRunner:
         def combine(j: int, ti: int, arrays: Any) -> None:
             g = pool.submit(kernel.combine, for_combine(ti), lts[j], arrays,
                             byte_fallback=jobs[j].byte_fallback,
-                            ids=jobs[j].ids)  # rustcount: ids
+                            ids=jobs[j].ids)
             kind[g] = ("combine", j, ti)
             pending.add(g)
 
@@ -337,7 +338,7 @@ class ThreadRunner:
                     return
                 ti, j = nxt
                 g = pool.submit(kernel.encode, tokenizers[ti], jobs[j].texts, spans=spans,
-                                lang=jobs[j].lang, ids=jobs[j].ids)  # rustcount: ids
+                                lang=jobs[j].lang, ids=jobs[j].ids)
                 kind[g] = ("encode", j, ti)
                 pending.add(g)
                 encoding += 1
