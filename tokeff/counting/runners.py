@@ -180,9 +180,12 @@ class ThreadRunner:
             if self.segment_processes is None and (
                     self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers)):
                 return set()
-            # One helper per segmenter up to the worker count: the main process, mostly
-            # waiting on GIL-free encoding once its tokenizers are loaded, shares the cores.
-            n = self.segment_processes or self.workers
+            # Helpers for all but one of the workers' cores, the main process (loading and
+            # encoding) keeps one: on two cores, one helper slot finished the default compare
+            # in 4.6-4.8 s against 5.1-6.2 s with two, which competed with the main process
+            # (4 interleaved rounds); its segmenters then run one after another, each in a
+            # process of its own (SegmentProcesses).
+            n = self.segment_processes or max(1, self.workers - 1)
             self._seg = SegmentProcesses(min(n, len(names)))
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
