@@ -77,7 +77,7 @@ def test_streamed_count_only_run_on_cluster_counts_no_ids(client, toks, tmp_path
     for lang in LANGS:
         (tmp_path / f"{lang}.txt").write_text("\n".join(src[lang][:200]) + "\n",
                                               encoding="utf-8")
-    kw = dict(metrics=["tokens", "parity"], bootstrap=50)
+    kw = {"metrics": ["tokens", "parity"], "bootstrap": 50}
     local = tokeff.measure(str(tmp_path), toks[:2], **kw)
     remote = tokeff.measure(str(tmp_path), toks[:2], chunk_size=60, executor=client, **kw)
     _same(local, remote)

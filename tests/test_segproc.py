@@ -252,3 +252,25 @@ def test_blocks_counted_with_recycled_helpers_equal_those_counted_here():
     runner = ThreadRunner(2, segment_processes=1)
     runner.one_run = True  # jieba and sudachi share the one helper slot, one after the other
     _counts_equal(here, _count(corpus, runner))
+
+
+def test_one_helper_slot_is_left_to_loading_unless_segmentation_would_take_longer():
+    """Two workers: one helper while this process has more to do (loading, encoding) than the
+    segmentation on one core; two when the segmentation is the longer of the two."""
+    from tokeff.counting.kernel import Job
+
+    class NotLoaded:
+        loaded = False
+
+    def slots(chars: dict, texts: list, n_toks: int) -> int:
+        jobs = [Job("zho_Hans", 0, len(texts), texts, "jieba", list(range(n_toks)), True)]
+        return ThreadRunner(2)._helper_slots(chars, jobs, [NotLoaded()] * n_toks, 1)
+
+    little = ["人人生而自由，在尊严和权利上一律平等。" * 16] * 620  # 190k characters, as UDHR's
+    assert slots({"jieba": 8_000, "newmm": 9_000, "sudachi": 4_000}, little, 8) == 1
+    much = ["人人生而自由，在尊严和权利上一律平等。" * 5] * 4_000  # 380k characters
+    assert slots({"jieba": 250_000, "newmm": 250_000, "sudachi": 110_000}, much, 1) == 2
+    # ... unless eight tokenizers have four times that text to encode meanwhile.
+    assert slots({"jieba": 250_000, "newmm": 250_000, "sudachi": 110_000}, much * 4, 8) == 1
+    assert ThreadRunner(4)._helper_slots({"jieba": 10, "icu": 10}, [], [NotLoaded()] * 8, 1) == 3
+    assert SegmentProcesses.makespan({"jieba": 0, "newmm": 0}, 2) == 1.5  # the larger load

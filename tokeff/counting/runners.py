@@ -72,6 +72,13 @@ def _releases_gil_in_one_call(tok: Tokenizer) -> bool:
     return getattr(tok, "backend", "") in ("tokenizers", "sentencepiece")
 
 
+#: Rough costs of this process's own work, to decide how many segmentation helpers run
+#: (ThreadRunner._helper_slots): seconds to load a catalogue tokenizer (benchmarks/LOAD.md:
+#: 0.03-0.9 s) and to encode a character with offsets (FLORES-200, benchmarks/README.md).
+_LOAD_SECONDS = 0.3
+_ENCODE_SECONDS_PER_CHAR = 0.5e-6
+
+
 class ThreadRunner:
     """A pool of threads: prepare tasks (segmentation) and encode tasks run concurrently; the
     numpy alignment of a block runs once both are done."""
@@ -180,12 +187,16 @@ class ThreadRunner:
             if self.segment_processes is None and (
                     self.workers < 2 or all(getattr(t, "loaded", True) for t in tokenizers)):
                 return set()
-            # Helpers for all but one of the workers' cores, the main process (loading and
-            # encoding) keeps one: on two cores, one helper slot finished the default compare
-            # in 4.6-4.8 s against 5.1-6.2 s with two, which competed with the main process
-            # (4 interleaved rounds); its segmenters then run one after another, each in a
-            # process of its own (SegmentProcesses).
-            n = self.segment_processes or max(1, self.workers - 1)
+            blocks: dict[str, int] = {}
+            chars: dict[str, int] = {}
+            for j in jobs:
+                if j.segmenter in names:
+                    assert j.segmenter is not None
+                    blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
+                    chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
+            scale = 1 if self.one_run else self.chunks
+            n = self.segment_processes or self._helper_slots(
+                {k: v * scale for k, v in chars.items()}, jobs, tokenizers, scale)
             self._seg = SegmentProcesses(min(n, len(names)))
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
@@ -194,18 +205,30 @@ class ThreadRunner:
                 waiting *= CHUNKS_IN_FLIGHT
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
-            blocks: dict[str, int] = {}
-            chars: dict[str, int] = {}
-            for j in jobs:
-                if j.segmenter in names:
-                    assert j.segmenter is not None
-                    blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
-                    chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
             if self.one_run:
                 self._seg.expect(blocks, chars)
             else:  # a stream: spread by the first chunk's text times the chunks
                 self._seg.spread({k: v * self.chunks for k, v in chars.items()})
         return names
+
+    def _helper_slots(self, chars: dict[str, int], jobs: Sequence[Job],
+                      tokenizers: Sequence[Tokenizer], scale: int) -> int:
+        """How many segmentation helpers run at once: one core is left to this process
+        (loading and encoding) unless the segmentation, on the cores left, is estimated to
+        take longer than this process's own work, then every worker's core gets one.
+
+        On two cores the default compare (little text, eight tokenizers to load) ran in
+        4.6-4.8 s with one helper against 5.1-6.2 s with two competing with this process; the
+        FLORES-200 job with one tokenizer (much text to segment) ran in 5.8-8.3 s with one
+        helper against 4.4-6.0 s with two."""
+        spare = max(1, self.workers - 1)
+        if spare >= self.workers or len(chars) <= 1:
+            return spare
+        seg = SegmentProcesses.makespan(chars, spare)
+        text = sum(sum(map(len, j.texts)) * len(j.tok_indices) for j in jobs) * scale
+        own = _LOAD_SECONDS * sum(not getattr(t, "loaded", True) for t in tokenizers) + \
+            _ENCODE_SECONDS_PER_CHAR * text
+        return self.workers if seg > own else spare
 
     def _run(self, pool: Executor, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer],
              spans: bool) -> Iterator[tuple[Job, int, Counts]]:

@@ -203,6 +203,16 @@ class SegmentProcesses:
                 self._names[i].add(name)
 
     @staticmethod
+    def makespan(chars: dict[str, int], n: int) -> float:
+        """Estimated seconds until ``n`` helpers have segmented ``chars`` (characters per
+        segmenter), spread as :meth:`spread` does."""
+        load = [0.0] * max(1, n)
+        for name in sorted(chars, key=lambda x: -SegmentProcesses._cost(x, chars[x])):
+            i = min(range(len(load)), key=lambda k: load[k])
+            load[i] += SegmentProcesses._cost(name, chars[name])
+        return max(load)
+
+    @staticmethod
     def _cost(name: str, chars: int) -> float:
         per_char, load = _COST.get(name, _DEFAULT_COST)
         return load + per_char * chars
