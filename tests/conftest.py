@@ -10,6 +10,24 @@ from pathlib import Path
 import pytest
 from _fixtures import flores_missing, gguf_missing
 
+
+@pytest.fixture
+def segment_helpers(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The word-segmentation helper processes (``tokeff.counting.segproc._Helper``) started
+    during the test, in order."""
+    from tokeff.counting import segproc
+
+    made: list = []
+    init = segproc._Helper.__init__
+
+    def recording_init(self):  # type: ignore[no-untyped-def]
+        init(self)
+        made.append(self)
+
+    monkeypatch.setattr(segproc._Helper, "__init__", recording_init)
+    return made
+
+
 #: Markers of tests that need shared data, and why the data is missing (None: present).
 DATA_MARKERS = {"flores": flores_missing, "gguf": gguf_missing}
 

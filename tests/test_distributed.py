@@ -41,6 +41,14 @@ def corpus():
     return tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS).shard(0, 400)
 
 
+def _write_txt(directory, n: int) -> None:
+    """The first ``n`` FLORES-200 dev segments of each of LANGS as ``<code>.txt`` files."""
+    src = tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS)
+    for lang in LANGS:
+        (directory / f"{lang}.txt").write_text("\n".join(src[lang][:n]) + "\n",
+                                               encoding="utf-8")
+
+
 def _same(a, b):
     assert a.rows == b.rows
     assert a.meta == b.meta
@@ -60,10 +68,7 @@ def test_in_memory_corpus_on_cluster_equals_local(client, toks, corpus):
 @pytest.mark.flores
 def test_streamed_partitions_reduced_on_cluster_equal_local(client, toks, tmp_path):
     # A corpus of <code>.txt files the workers read themselves, 7 partitions of 60 segments.
-    src = tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS)
-    for lang in LANGS:
-        (tmp_path / f"{lang}.txt").write_text("\n".join(src[lang][:400]) + "\n",
-                                              encoding="utf-8")
+    _write_txt(tmp_path, 400)
     local = tokeff.measure(str(tmp_path), toks, bootstrap=100)
     remote = tokeff.measure(str(tmp_path), toks, bootstrap=100, chunk_size=60,
                             executor=client)
@@ -73,10 +78,7 @@ def test_streamed_partitions_reduced_on_cluster_equal_local(client, toks, tmp_pa
 @pytest.mark.flores
 def test_streamed_count_only_run_on_cluster_counts_no_ids(client, toks, tmp_path):
     """Token metrics only: the workers count as a local run does, without token ids."""
-    src = tokeff.load_corpus(str(fx.flores_path()), split="dev", langs=LANGS)
-    for lang in LANGS:
-        (tmp_path / f"{lang}.txt").write_text("\n".join(src[lang][:200]) + "\n",
-                                              encoding="utf-8")
+    _write_txt(tmp_path, 200)
     kw = {"metrics": ["tokens", "parity"], "bootstrap": 50}
     local = tokeff.measure(str(tmp_path), toks[:2], **kw)
     remote = tokeff.measure(str(tmp_path), toks[:2], chunk_size=60, executor=client, **kw)

@@ -188,17 +188,8 @@ def test_measure_unloads_only_the_tokenizers_it_made(tmp_path, monkeypatch):
     assert res.rows == plain.rows
 
 
-def test_a_single_run_stops_its_helpers_once_the_last_block_is_prepared(monkeypatch):
-    from tokeff.counting import segproc
-
-    made: list = []
-    init = segproc._Helper.__init__
-
-    def recording_init(self):
-        init(self)
-        made.append(self)
-
-    monkeypatch.setattr(segproc._Helper, "__init__", recording_init)
+def test_a_single_run_stops_its_helpers_once_the_last_block_is_prepared(segment_helpers):
+    made = segment_helpers
     corpus = Corpus.from_dict("t", TEXTS)
     runner = ThreadRunner(2, segment_processes=2)
     runner.one_run = True

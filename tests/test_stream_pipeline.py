@@ -55,23 +55,9 @@ def _tokeff_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("tokeff-")]
 
 
-@pytest.fixture
-def helpers(monkeypatch):
-    """The segmentation helper processes started during the test."""
-    made: list = []
-    init = segproc._Helper.__init__
-
-    def recording_init(self):
-        init(self)
-        made.append(self)
-
-    monkeypatch.setattr(segproc._Helper, "__init__", recording_init)
-    return made
-
-
 @pytest.mark.parametrize("processes", [0, 1])
 @pytest.mark.parametrize("chunk_size", [1, 3, 7])
-def test_pipelined_stream_counts_equal_in_memory(chunk_size, processes, helpers):
+def test_pipelined_stream_counts_equal_in_memory(chunk_size, processes, segment_helpers):
     corpus = Corpus.from_dict("t", TEXTS)
     toks = [get_tokenizer("cl100k_base"), get_tokenizer("o200k_base")]
     segs = resolve_segmenters(corpus.langs, None)
@@ -84,8 +70,8 @@ def test_pipelined_stream_counts_equal_in_memory(chunk_size, processes, helpers)
     finally:
         runner.close()
     _equal(plain, streamed)
-    assert bool(helpers) == bool(processes)  # the helper path was the one taken
-    assert all(h.proc.poll() is not None for h in helpers)
+    assert bool(segment_helpers) == bool(processes)  # the helper path was the one taken
+    assert all(h.proc.poll() is not None for h in segment_helpers)
 
 
 def test_at_most_chunks_in_flight_chunks_are_in_memory(monkeypatch):
@@ -191,7 +177,7 @@ def test_a_segmenter_error_in_a_chunk_is_raised_and_nothing_is_left_running():
 
 
 def test_a_helper_that_dies_mid_stream_is_a_clear_error_and_no_process_is_left(
-        monkeypatch, helpers):
+        monkeypatch, segment_helpers):
     corpus = Corpus.from_dict("t", TEXTS)
     toks = [get_tokenizer("cl100k_base")]
     segs = resolve_segmenters(corpus.langs, None)
@@ -213,11 +199,11 @@ def test_a_helper_that_dies_mid_stream_is_a_clear_error_and_no_process_is_left(
                                              r"zho_Hans .*--workers 1"):
         CountPlan(executor=ThreadRunner(2, segment_processes=1), cache=False).run(
             from_corpus(corpus, 1), toks, segs)
-    assert helpers and all(h.proc.poll() is not None for h in helpers)
+    assert segment_helpers and all(h.proc.poll() is not None for h in segment_helpers)
     assert set(_tokeff_threads()) <= before
 
 
-def test_a_chunk_that_cannot_be_read_is_the_same_error_as_unpipelined(tmp_path, helpers):
+def test_a_chunk_that_cannot_be_read_is_the_same_error_as_unpipelined(tmp_path, segment_helpers):
     (tmp_path / "eng_Latn.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
     (tmp_path / "zho_Hans.txt").write_text("\n".join(ZH) + "\n", encoding="utf-8")
     toks = [get_tokenizer("cl100k_base")]
@@ -235,7 +221,7 @@ def test_a_chunk_that_cannot_be_read_is_the_same_error_as_unpipelined(tmp_path, 
         errors.append(str(e.value))
         (tmp_path / "zho_Hans.txt").write_text("\n".join(ZH) + "\n", encoding="utf-8")
     assert errors[0] == errors[1]
-    assert all(h.proc.poll() is not None for h in helpers)
+    assert all(h.proc.poll() is not None for h in segment_helpers)
     assert set(_tokeff_threads()) <= before
 
 

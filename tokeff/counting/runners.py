@@ -194,9 +194,10 @@ class ThreadRunner:
                     assert j.segmenter is not None
                     blocks[j.segmenter] = blocks.get(j.segmenter, 0) + 1
                     chars[j.segmenter] = chars.get(j.segmenter, 0) + sum(map(len, j.texts))
+            # A stream's first chunk stands for each of its chunks.
             scale = 1 if self.one_run else self.chunks
-            n = self.segment_processes or self._helper_slots(
-                {k: v * scale for k, v in chars.items()}, jobs, tokenizers, scale)
+            total = {k: v * scale for k, v in chars.items()}
+            n = self.segment_processes or self._helper_slots(total, jobs, tokenizers, scale)
             self._seg = SegmentProcesses(min(n, len(names)))
             # A thread per block waiting on a helper: blocks queued for a busy helper must not
             # hold back those of an idle one (the threads only wait on pipes).
@@ -206,9 +207,9 @@ class ThreadRunner:
             self._seg_threads = ThreadPoolExecutor(max_workers=min(256, max(4, waiting)),
                                                    thread_name_prefix="tokeff-segment")
             if self.one_run:
-                self._seg.expect(blocks, chars)
-            else:  # a stream: spread by the first chunk's text times the chunks
-                self._seg.spread({k: v * self.chunks for k, v in chars.items()})
+                self._seg.expect(blocks, total)
+            else:  # a stream: its blocks are not known in advance
+                self._seg.spread(total)
         return names
 
     def _helper_slots(self, chars: dict[str, int], jobs: Sequence[Job],

@@ -193,12 +193,8 @@ class SegmentProcesses:
         already given one keep it). Used for a streamed corpus too, which does not know its
         blocks in advance (:meth:`expect` is for a single run)."""
         with self._lock:
-            load = [0.0] * self.n
-            for name in sorted(chars, key=lambda x: -self._cost(x, chars[x])):
-                if name in self._by_name:
-                    continue
-                i = min(range(self.n), key=lambda k: load[k])
-                load[i] += self._cost(name, chars[name])
+            new = {k: v for k, v in chars.items() if k not in self._by_name}
+            for name, i in self._longest_first(new, self.n)[0].items():
                 self._by_name[name] = i
                 self._names[i].add(name)
 
@@ -206,11 +202,19 @@ class SegmentProcesses:
     def makespan(chars: dict[str, int], n: int) -> float:
         """Estimated seconds until ``n`` helpers have segmented ``chars`` (characters per
         segmenter), spread as :meth:`spread` does."""
+        return max(SegmentProcesses._longest_first(chars, n)[1])
+
+    @staticmethod
+    def _longest_first(chars: dict[str, int], n: int) -> tuple[dict[str, int], list[float]]:
+        """Each segmenter's helper (longest estimated work first, each to the least loaded of
+        ``n``), and each helper's estimated seconds."""
         load = [0.0] * max(1, n)
+        where: dict[str, int] = {}
         for name in sorted(chars, key=lambda x: -SegmentProcesses._cost(x, chars[x])):
             i = min(range(len(load)), key=lambda k: load[k])
             load[i] += SegmentProcesses._cost(name, chars[name])
-        return max(load)
+            where[name] = i
+        return where, load
 
     @staticmethod
     def _cost(name: str, chars: int) -> float:

@@ -63,13 +63,21 @@ def _path(key: str) -> Path:
     return user_cache_dir() / "descriptors" / f"{key[:32]}.json"
 
 
+def recorded(tok: Tokenizer, field: str) -> Any:
+    """The value of descriptor field ``field`` for a loaded tokenizer."""
+    if field == "fingerprint":
+        return tok.fingerprint()
+    if field == "content_hash":
+        return tok.content_hash()
+    return getattr(tok, field)
+
+
 def remember(entry: Any, tok: Tokenizer) -> None:
     """Write the descriptor of a freshly loaded catalogue tokenizer (best effort)."""
     key = _key(entry)
     if key is None:
         return
-    desc = {f: (tok.fingerprint() if f == "fingerprint" else tok.content_hash()
-                if f == "content_hash" else getattr(tok, f)) for f in _FIELDS}
+    desc = {f: recorded(tok, f) for f in _FIELDS}
     desc.update({f: getattr(tok, f, None) for f in _EXTRA})
     desc["key"] = key
     p = _path(key)
@@ -170,8 +178,7 @@ class LazyTokenizer(Tokenizer):
     def _check(self, tok: Tokenizer) -> None:
         # Every value this run already recorded or keyed by must be what loading gives.
         for f in _FIELDS:
-            found = (tok.fingerprint() if f == "fingerprint" else tok.content_hash()
-                     if f == "content_hash" else getattr(tok, f))
+            found = recorded(tok, f)
             if found != self._desc[f]:
                 where = ("pinned in tokeff's catalogue" if "key" not in self._desc
                          else "in the descriptor written by an earlier run")
