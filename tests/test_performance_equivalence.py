@@ -317,3 +317,41 @@ def test_jsonl_duplicate_keys_and_lone_surrogates_are_named(tmp_path, streamed):
     p.write_text('{"en": "\\ud83d\\ude00", "zh": "y"}\n', encoding="utf-8")
     assert load().load().segments["eng_Latn"] == ["😀"] if streamed else \
         load().segments["eng_Latn"] == ["😀"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(dev=st.lists(st.text(st.characters(codec="utf-8", blacklist_characters="\r\n"),
+                            max_size=6), min_size=1, max_size=9),
+       devtest=st.lists(st.text(st.characters(codec="utf-8", blacklist_characters="\r\n"),
+                                max_size=6), min_size=1, max_size=9),
+       bom=st.booleans(), crlf=st.booleans(), final_newline=st.booleans(),
+       chunk_size=st.integers(min_value=1, max_value=12), data=st.data())
+def test_streamed_chunks_read_back_across_files_whatever_their_layout(
+        tmp_path_factory, dev, devtest, bom, crlf, final_newline, chunk_size, data):
+    """Chunks of a FLORES-style corpus (a chunk may end at a file's end, or cross from dev
+    into devtest, after a last line with or without a newline): every chunk reads back with
+    the digest of its file bytes, the whole equals the loaded corpus, and a byte changed in
+    a file afterwards is an error in a chunk that holds it."""
+    root = tmp_path_factory.mktemp("flores")
+    nl = "\r\n" if crlf else "\n"
+    for part, lines in (("dev", dev), ("devtest", devtest)):
+        (root / part).mkdir()
+        for code in ("eng_Latn", "fra_Latn"):
+            body = nl.join(f"{code[:2]} {s}" for s in lines) + (nl if final_newline else "")
+            (root / part / f"{code}.{part}").write_bytes(
+                (b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8"))
+    stream = open_stream(str(root), chunk_size=chunk_size)
+    loaded = load_flores_dir(root, split="dev+devtest")
+    assert stream.content_hash() == loaded.content_hash()
+    assert stream.load().segments == loaded.segments
+    # One segment changed (same byte length) in one file: the chunk holding it is refused.
+    part, lines = data.draw(st.sampled_from([("dev", dev), ("devtest", devtest)]))
+    i = data.draw(st.integers(0, len(lines) - 1))
+    path = root / part / f"fra_Latn.{part}"
+    raw = path.read_bytes()
+    at = (3 if bom else 0) + sum(len(f"fr {s}{nl}".encode()) for s in lines[:i])
+    assert raw[at:at + 2] == b"fr"
+    path.write_bytes(raw[:at] + b"FR" + raw[at + 2:])
+    seg = i + (len(dev) if part == "devtest" else 0)
+    with pytest.raises(tokeff.CorpusError, match="changed while it was measured"):
+        stream.partitions[seg // chunk_size].load()

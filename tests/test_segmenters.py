@@ -306,6 +306,33 @@ def test_versions_in_signatures_are_the_loaded_modules_versions() -> None:
         assert get_segmenter("icu").signature.startswith(f"icu-{icu_version}+binding=icu4py-")
 
 
+def test_jieba_reads_its_cache_whole_and_gets_the_same_prefix_dictionary(tmp_path,
+                                                                         monkeypatch) -> None:
+    """The jieba segmenter loads jieba's cache file itself (marshal.loads of its bytes, 3x
+    faster than jieba's marshal.load): the same prefix dictionary and total as
+    ``Tokenizer.initialize``; without a cache file it leaves the work to ``initialize``."""
+    jieba = pytest.importorskip("jieba")
+    from tokeff.segmenters.jieba_seg import JiebaSegmenter, _load_cached_prefix_dict
+
+    ref = jieba.Tokenizer()
+    ref.initialize()  # writes jieba's cache file when there is none yet
+    tk = jieba.Tokenizer()
+    assert _load_cached_prefix_dict(tk, jieba)
+    assert tk.initialized and tk.total == ref.total and tk.FREQ == ref.FREQ
+    assert tk.lcut("我们今天去北京。") == ref.lcut("我们今天去北京。")
+    # Another cache location (or dictionary): jieba's own initialize, unchanged.
+    other = jieba.Tokenizer()
+    other.tmp_dir = str(tmp_path)
+    assert not _load_cached_prefix_dict(other, jieba) and not other.initialized
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))  # no cache file there
+    empty = jieba.Tokenizer()
+    assert not _load_cached_prefix_dict(empty, jieba) and not empty.initialized
+    (tmp_path / "jieba.cache").write_bytes(b"not marshal data")
+    assert not _load_cached_prefix_dict(empty, jieba) and not empty.initialized
+    seg = JiebaSegmenter()
+    assert seg.words("我们今天去北京。") == ["我们", "今天", "去", "北京", "。"]  # built anew
+
+
 def test_reading_signatures_imports_no_backend() -> None:
     """In a fresh process: every installed segmenter created and its signature read, and the
     counting kernel's signatures of the default languages, import no model or dictionary."""

@@ -3,6 +3,9 @@ no process left behind, and used only when it pays."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -265,3 +268,40 @@ def test_one_helper_slot_is_left_to_loading_unless_segmentation_would_take_longe
     assert slots({"jieba": 250_000, "newmm": 250_000, "sudachi": 110_000}, much * 4, 8) == 1
     assert ThreadRunner(4)._helper_slots({"jieba": 10, "icu": 10}, [], [NotLoaded()] * 8, 1) == 3
     assert SegmentProcesses.makespan({"jieba": 0, "newmm": 0}, 2) == 1.5  # the larger load
+
+
+def test_a_helper_serves_waiting_requests_earliest_chunk_first_then_in_arrival_order():
+    """Requests queued for one helper are served lowest priority (a stream's chunk start)
+    first, equal priorities in arrival order; one at a time."""
+    from tokeff.counting.segproc import _Turns
+
+    turns = _Turns()
+    served: list[str] = []
+    inside = [0]
+    gate = threading.Event()
+
+    def request(name: str, priority: int) -> None:
+        with turns.turn(priority):
+            inside[0] += 1
+            assert inside[0] == 1  # one request at a time
+            if name == "first":
+                gate.wait(10)
+            served.append(name)
+            inside[0] -= 1
+
+    first = threading.Thread(target=request, args=("first", 0))
+    first.start()
+    while not turns._busy:
+        time.sleep(0.001)
+    waiting = [("c500-a", 500), ("c0-a", 0), ("c1000", 1000), ("c500-b", 500), ("c0-b", 0)]
+    threads = []
+    for name, prio in waiting:  # queued one after another while "first" is served
+        t = threading.Thread(target=request, args=(name, prio))
+        t.start()
+        threads.append(t)
+        while len(turns._waiting) < len(threads):
+            time.sleep(0.001)
+    gate.set()
+    for t in [first, *threads]:
+        t.join(10)
+    assert served == ["first", "c0-a", "c0-b", "c500-a", "c500-b", "c1000"]

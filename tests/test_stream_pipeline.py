@@ -184,14 +184,14 @@ def test_a_helper_that_dies_mid_stream_is_a_clear_error_and_no_process_is_left(
     prepare = segproc.SegmentProcesses.prepare
     calls = [0]
 
-    def dying_prepare(self, lang, texts, segmenter):
+    def dying_prepare(self, lang, texts, segmenter, **kw):
         calls[0] += 1
         if calls[0] == 4:  # the helper crashes while the stream is under way
             for h in self._all:
                 if h is not None:
                     h.proc.kill()
                     h.proc.wait()
-        return prepare(self, lang, texts, segmenter)
+        return prepare(self, lang, texts, segmenter, **kw)
 
     monkeypatch.setattr(segproc.SegmentProcesses, "prepare", dying_prepare)
     before = set(_tokeff_threads())

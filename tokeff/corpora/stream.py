@@ -8,7 +8,7 @@ same content hash as :meth:`tokeff.Corpus.content_hash`; it also records where e
 :func:`tokeff.counting.stream.pipeline_chunks`), counts it like an in-memory corpus, and keeps
 only the per-segment counts, each in the smallest signed integer type that holds it (16 bits for
 sentence-level text). Results are identical to loading the corpus whole. The first pass also
-keeps a digest of every chunk's text, and reading a chunk back checks it: a file that changes
+keeps a digest of every chunk's bytes, and reading a chunk back checks it: a file that changes
 while it is measured is an error, never counted under the hash of the text it had before.
 
 A chunk is described by a small picklable :class:`Partition` (file names and byte ranges), so
@@ -71,16 +71,25 @@ class FilePiece:
     start: int
     stop: int
 
-    def read_lines(self) -> list[str]:
+    def read_bytes(self) -> bytes:
+        """The piece's bytes (a BOM at the start of the file dropped): what the first pass
+        hashed for the chunk digest."""
         with open(self.path, "rb") as f:
             f.seek(self.start)
             raw = f.read() if self.stop < 0 else f.read(self.stop - self.start)
         if self.start == 0 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
-        text = raw.decode("utf-8").replace("\r\n", "\n")
-        if text == "":
-            return []
-        return text.removesuffix("\n").split("\n")
+        return raw
+
+    def read_lines(self) -> list[str]:
+        return _lines(self.read_bytes())
+
+
+def _lines(raw: bytes) -> list[str]:
+    text = raw.decode("utf-8").replace("\r\n", "\n")
+    if text == "":
+        return []
+    return text.removesuffix("\n").split("\n")
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,9 @@ class Partition:
     pieces: tuple[tuple[str, tuple[FilePiece, ...]], ...] = ()  # per language (lines)
     jsonl: tuple[str, int, int, tuple[tuple[str, str], ...]] | None = None  # path, a, b, keys
     segments: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "memory"
-    digests: tuple[tuple[str, str], ...] = ()  # per language: sha256 of its segment bytes
+    #: Per language, the sha256 the first pass computed: of the file bytes of its pieces
+    #: ("lines"), of its segment bytes (:func:`segment_bytes`; "jsonl").
+    digests: tuple[tuple[str, str], ...] = ()
 
     @property
     def langs(self) -> list[str]:
@@ -114,11 +125,12 @@ class Partition:
         segs: dict[str, list[str]]
         if self.kind == "lines":
             segs = {}
+            digests = dict(self.digests)
             for lang, pieces in self.pieces:
-                lines: list[str] = []
-                for p in pieces:
-                    lines.extend(p.read_lines())
-                segs[lang] = lines
+                raw = [p.read_bytes() for p in pieces]
+                if lang in digests and _raw_digest(raw) != digests[lang]:
+                    self._changed(lang)
+                segs[lang] = [line for r in raw for line in _lines(r)]
         elif self.kind == "jsonl":
             assert self.jsonl is not None
             path, a, b, keys = self.jsonl
@@ -145,13 +157,17 @@ class Partition:
                 raise CorpusError(f"corpus {self.name!r}: {lang} segments {self.start + 1}-"
                                   f"{self.stop} could not be read back ({len(v)} segments "
                                   f"instead of {n}); did the files change while measuring?")
-        for lang, digest in self.digests:
-            if _digest([s.encode("utf-8") for s in segs[lang]]) != digest:
-                raise CorpusError(
-                    f"corpus {self.name!r} changed while it was measured: {lang} segments "
-                    f"{self.start + 1}-{self.stop} differ from the text first read (and "
-                    f"hashed). Measure a copy that does not change during the run.")
+        if self.kind == "jsonl":
+            for lang, digest in self.digests:
+                if _digest([s.encode("utf-8") for s in segs[lang]]) != digest:
+                    self._changed(lang)
         return Corpus(self.name, segs, split=self.split, normalization=self.normalization)
+
+    def _changed(self, lang: str) -> None:
+        raise CorpusError(
+            f"corpus {self.name!r} changed while it was measured: {lang} segments "
+            f"{self.start + 1}-{self.stop} differ from the text first read (and hashed). "
+            f"Measure a copy that does not change during the run.")
 
 
 # -- the first pass ----------------------------------------------------------------------------
@@ -212,6 +228,40 @@ def _digest(encoded: Sequence[bytes]) -> str:
     return hashlib.sha256(segment_bytes(encoded)).hexdigest()
 
 
+def _raw_digest(pieces: Sequence[bytes]) -> str:
+    h = hashlib.sha256()
+    for r in pieces:
+        h.update(r)
+    return h.hexdigest()
+
+
+class _RawDigests:
+    """sha256 of each chunk's file bytes (the first pass feeds a language's bytes in order
+    and calls :meth:`cut` where each chunk starts)."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self._h = hashlib.sha256()
+        self._fed = False
+
+    def feed(self, data: bytes | memoryview) -> None:
+        if len(data):
+            self._h.update(data)
+            self._fed = True
+
+    def cut(self) -> None:
+        """A chunk starts here: the one before it (if it has any bytes) is complete. Every
+        chunk holds at least one line, so a chunk without bytes is none (the corpus start,
+        or a chunk boundary already cut at the end of the previous file)."""
+        if self._fed:
+            self.done.append(self._h.hexdigest())
+            self._h, self._fed = hashlib.sha256(), False
+
+    def finish(self) -> list[str]:
+        self.cut()
+        return self.done
+
+
 class _ChunkDigests:
     """sha256 of each chunk's segment bytes, fed segment lists in order."""
 
@@ -239,11 +289,10 @@ class _ChunkDigests:
         return self.done
 
 
-def _hash_segments(hasher: ContentHasher, chunks: _ChunkDigests, complete: bytes, text: str,
+def _hash_segments(hasher: ContentHasher, complete: bytes, text: str,
                    normalization: Any, last: bool = False) -> bool:
     """Feed the content-hash bytes of complete lines (each ending in LF; ``last``: one final
-    line without LF) to the corpus hash and the chunk digests; True when the text measured is
-    in NFC."""
+    line without LF) to the corpus hash; True when the text measured is in NFC."""
     if normalization == "none":
         data = complete.replace(b"\r\n", b"\n")
     else:
@@ -253,23 +302,23 @@ def _hash_segments(hasher: ContentHasher, chunks: _ChunkDigests, complete: bytes
     if not last:
         lines.pop()  # data ends with a newline
     hasher.segments(lines)
-    chunks.add(lines)
     return normalization != "none" or unicodedata.is_normalized("NFC", text)
 
 
-def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
-                normalization: str, lang: str) -> _Scan:
-    """Count the segments of a language stored in ``files`` (one after the other), validate
-    UTF-8, feed its content-hash bytes to ``hasher`` and note where every chunk starts.
+def _scan_lines(files: Sequence[Path], per_file: Sequence[int], chunk_size: int,
+                hasher: ContentHasher, normalization: str, lang: str) -> _Scan:
+    """Validate the UTF-8 of a language stored in ``files`` (one after the other, with
+    ``per_file`` segments each, as :func:`_count_lines` counted), feed its content-hash bytes
+    to ``hasher``, note where every chunk starts and digest each chunk's bytes.
 
     Same rules as :func:`tokeff.corpora.loaders.read_lines`: a BOM is dropped, CR LF is LF, a
     final newline ends the last line, empty lines are empty segments.
     """
     scan = _Scan()
-    scan.per_file = [_count_lines(p) for p in files]
+    scan.per_file = list(per_file)
     total = sum(scan.per_file)
     hasher.language(lang, total)
-    chunks = _ChunkDigests(chunk_size)
+    chunks = _RawDigests()
     cs = chunk_size
     for fi, path in enumerate(files):
         with _open(path) as f:
@@ -278,6 +327,7 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
             f.seek(base)
             if size > base and scan.n % cs == 0:
                 scan.cuts.append((fi, 0))  # a piece from 0 drops the BOM itself
+                chunks.cut()
             pos = base  # file offset of `carry`
             carry = b""
             lines_before = 0
@@ -295,16 +345,23 @@ def _scan_lines(files: Sequence[Path], chunk_size: int, hasher: ContentHasher,
                 nl = np.flatnonzero(np.frombuffer(complete, dtype=np.uint8) == 10)
                 # After newline j a segment numbered scan.n + j + 1 starts.
                 first = scan.n + 1
+                at = 0  # bytes of `complete` fed to the chunk digests
+                view = memoryview(complete)
                 for g in range(-(-first // cs) * cs, first + len(nl), cs):
-                    scan.cuts.append((fi, pos + int(nl[g - first]) + 1))
-                scan.nfc &= _hash_segments(hasher, chunks, complete, text, normalization)
+                    cut = int(nl[g - first]) + 1
+                    scan.cuts.append((fi, pos + cut))
+                    chunks.feed(view[at:cut])
+                    chunks.cut()
+                    at = cut
+                chunks.feed(view[at:])
+                scan.nfc &= _hash_segments(hasher, complete, text, normalization)
                 scan.n += len(nl)
                 lines_before += len(nl)
                 pos += len(complete)
             if carry:  # a last line without a newline
                 text = _decode(path, carry, pos, lines_before)
-                scan.nfc &= _hash_segments(hasher, chunks, carry, text, normalization,
-                                           last=True)
+                chunks.feed(carry)
+                scan.nfc &= _hash_segments(hasher, carry, text, normalization, last=True)
                 scan.n += 1
             elif scan.cuts and scan.cuts[-1] == (fi, size):
                 scan.cuts.pop()  # nothing follows the final newline
@@ -440,6 +497,10 @@ def _lines_partitions(name: str, split: str, normalization: str, files: dict[str
                       scans: dict[str, _Scan], n: int, chunk_size: int) -> list[Partition]:
     parts: list[Partition] = []
     n_chunks = (n + chunk_size - 1) // chunk_size
+    for lang in files:
+        if len(scans[lang].digests) != n_chunks:
+            raise RuntimeError(f"{lang}: {len(scans[lang].digests)} chunk digests for "
+                               f"{n_chunks} chunks (a bug)")
     for k in range(n_chunks):
         per_lang = []
         for lang, paths in files.items():
@@ -463,12 +524,12 @@ def _lines_partitions(name: str, split: str, normalization: str, files: dict[str
 def _open_lines(name: str, files: dict[str, list[Path]], *, split: str, normalization: str,
                 chunk_size: int, reopen: Callable[..., StreamingCorpus]) -> StreamingCorpus:
     _check_norm(normalization)
-    _check_aligned(name, {lang: [_count_lines(p) for p in paths] for lang, paths in files.items()},
-                   files, split)
+    per_file = {lang: [_count_lines(p) for p in paths] for lang, paths in files.items()}
+    _check_aligned(name, per_file, files, split)
     h = ContentHasher()
     scans: dict[str, _Scan] = {}
     for lang, paths in files.items():
-        scans[lang] = _scan_lines(paths, chunk_size, h, normalization, lang)
+        scans[lang] = _scan_lines(paths, per_file[lang], chunk_size, h, normalization, lang)
     n = scans[next(iter(scans))].n
     parts = _lines_partitions(name, split, normalization, files, scans, n, chunk_size)
     return StreamingCorpus(name, list(files), n, h.hexdigest(), parts, split=split,

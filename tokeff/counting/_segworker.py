@@ -7,6 +7,7 @@ when the exception cannot be pickled), until stdin is closed.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 
@@ -21,7 +22,11 @@ def main() -> int:
         try:
             lang, texts, segmenter = read_message(stdin)  # type: ignore[misc]
         except EOFError:
-            return 0
+            # No more requests: leave at once. A normal exit would first free the segmenter's
+            # dictionary object by object (0.2-0.5 s for jieba's), while the main process
+            # waits for this process to end; every reply has already been flushed.
+            stdout.flush()
+            os._exit(0)
         try:
             lt = prepare_text(lang, texts, segmenter)
             lt.texts = []

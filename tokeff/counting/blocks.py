@@ -22,7 +22,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                  segmenters: dict[str, str | None], *, runner: Any, store: CountCache | None,
                  spans: bool = True, words: bool = True, byte_fallback: bool = True,
                  ids: bool = True, block_size: int | None = None,
-                 progress: Callable[[str], None] | None = None,
+                 progress: Callable[[str], None] | None = None, chunk: int = 0,
                  ) -> dict[tuple[str, str], Counts]:
     """Counts of every tokenizer on every language of an in-memory corpus.
 
@@ -31,7 +31,8 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
     frequencies (no distribution metric asked for; tokenizers with an UNK token keep them),
     which lets a tokenizer with a count-only path
     (:meth:`~tokeff.tokenizers.base.Tokenizer.fast_counter`) use it; it applies only without
-    spans and byte tokens, which are read from the ids.
+    spans and byte tokens, which are read from the ids. ``chunk``: where this corpus starts
+    in a streamed corpus (the runner's segmentation helpers serve earlier chunks first).
     """
     ids = ids or spans or byte_fallback
     toks = list(tokenizers)
@@ -72,7 +73,7 @@ def count_corpus(corpus: Corpus, tokenizers: Sequence[Tokenizer],
                         out_parts[(ti, lang)][bi] = hit
             if missing:
                 jobs.append(Job(lang, a, b, texts[a:b], seg_names[lang], missing,
-                                byte_fallback, ids))
+                                byte_fallback, ids, chunk))
 
     remaining = {k: sum(p is None for p in v) for k, v in out_parts.items()}
 

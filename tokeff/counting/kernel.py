@@ -264,6 +264,9 @@ class Job:
     tok_indices: list[int]
     byte_fallback: bool = True  # count byte tokens (builds each tokenizer's mask)
     ids: bool = True  # keep token-id frequencies (False: count-only path where there is one)
+    #: Where the job's chunk starts in a streamed corpus (0 in memory): segmentation helpers
+    #: serve the blocks of earlier chunks first.
+    chunk: int = 0
 
 
 def run_job(job: Job, tokenizers: Sequence[Tokenizer], spans: bool) -> list[Counts]:

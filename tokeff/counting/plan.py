@@ -135,8 +135,8 @@ class CountPlan:
                 return count_corpus(part.load(), tokenizers, segmenters, runner=runner,
                                     store=store, spans=self.spans, words=self.words,
                                     byte_fallback=self.byte_fallback,
-                                    ids=self.ids,
-                                    block_size=self.block_size)
+                                    ids=self.ids, block_size=self.block_size,
+                                    chunk=part.start)
 
             if isinstance(runner, ThreadRunner) and runner.workers > 1:
                 # Chunks share the runner (its threads and segmentation helpers) while the

@@ -162,7 +162,7 @@ class ThreadRunner:
         if job.segmenter in off:
             assert self._seg is not None and self._seg_threads is not None
             return self._seg_threads.submit(self._seg.prepare, job.lang, job.texts,
-                                            job.segmenter)
+                                            job.segmenter, priority=job.chunk)
         return pool.submit(kernel.prepare_text, job.lang, job.texts, job.segmenter)
 
     def _offloaded(self, jobs: Sequence[Job], tokenizers: Sequence[Tokenizer]) -> set[str]:

@@ -23,6 +23,8 @@ already in memory is used in place, so a notebook session pays for each dictiona
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import pickle
 import struct
@@ -30,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SegmenterError
@@ -157,6 +160,38 @@ _COST = {"jieba": (1 / 244_000, 1.5), "jieba-nohmm": (1 / 224_000, 1.5),
 _DEFAULT_COST = (1 / 300_000, 0.5)
 
 
+class _Turns:
+    """Requests to one helper, served one at a time in order of (priority, arrival).
+
+    A plain lock would hand the helper to whichever waiting thread the OS wakes first: with the
+    chunks of a stream in flight at once, every chunk would then finish at about the same time,
+    and the next chunks could not start until then (the helpers idle at each such boundary).
+    Earlier chunks first lets the first chunk finish early and the next one take its place.
+    """
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._waiting: list[tuple[int, int]] = []  # a heap of (priority, ticket)
+        self._tickets = itertools.count()
+        self._busy = False
+
+    @contextmanager
+    def turn(self, priority: int = 0) -> Iterator[None]:
+        with self._cv:
+            me = (priority, next(self._tickets))
+            heapq.heappush(self._waiting, me)
+            while self._busy or self._waiting[0] != me:
+                self._cv.wait()
+            heapq.heappop(self._waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
+
+
 class SegmentProcesses:
     """Up to ``n`` helper processes, started on first use; :meth:`prepare` is
     :func:`tokeff.counting.kernel.prepare_text` run in one of them (blocking the calling thread,
@@ -170,7 +205,7 @@ class SegmentProcesses:
     def __init__(self, n: int = 1):
         self.n = max(1, n)
         self._all: list[_Helper | None] = [None] * self.n
-        self._locks = [threading.Lock() for _ in range(self.n)]
+        self._turns = [_Turns() for _ in range(self.n)]
         self._names: list[set[str]] = [set() for _ in range(self.n)]
         self._by_name: dict[str, int] = {}
         self._expected: dict[str, int] | None = None
@@ -235,9 +270,12 @@ class SegmentProcesses:
                 self._all[i] = _Helper()
             return i
 
-    def prepare(self, lang: str, texts: Sequence[str], segmenter: str) -> LangText:
+    def prepare(self, lang: str, texts: Sequence[str], segmenter: str, *,
+                priority: int = 0) -> LangText:
+        """Segment in the helper of ``segmenter``; requests waiting for the same helper are
+        served lowest ``priority`` first (a stream's earlier chunks), then in arrival order."""
         i = self._helper_for(segmenter)
-        with self._locks[i]:
+        with self._turns[i].turn(priority):
             try:
                 if self._closed:
                     raise SegmenterError("the word-segmentation helper processes were stopped")
@@ -250,7 +288,7 @@ class SegmentProcesses:
                 self._done_one(i, segmenter)
 
     def _done_one(self, i: int, segmenter: str) -> None:
-        """Count a prepared block (in a single run; called holding the slot's lock). A process
+        """Count a prepared block (in a single run; called during the slot's turn). A process
         whose segmenters have all had their blocks exits, freeing its memory; when the slot
         still has segmenters to come, a new process takes them, so that a helper holds one
         dictionary at a time, not the sum of them (unless their blocks came interleaved)."""
