@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import multiprocessing as mp
 from concurrent.futures import ThreadPoolExecutor
 
@@ -241,6 +242,21 @@ def test_entry_round_trip_keeps_values_and_missing_arrays():
     assert arrays["tokens"].dtype == np.int64
     with pytest.raises(tc.CorruptEntry, match="another key"):
         tc.decode_entry(data, "j" * 64)
+
+
+def test_an_entry_is_written_when_its_directory_was_removed_meanwhile(tmp_path):
+    """put() makes an entry's directory only when opening the file says it is missing: a
+    directory removed during a run (``tokeff cache clear`` elsewhere) is made again."""
+    tok = fx.cl100k()
+    c = count(tok, prepare_text("eng_Latn", ["Hello world."], None), spans=False)
+    store = tc.CountCache(tmp_path)
+    key = "ab" + "0" * 62
+    store.put(key, c)
+    assert store.path_of(key).is_file()
+    shutil.rmtree(store.path_of(key).parent)
+    store.put(key, c)
+    assert store.get(key, tokenizer=tok.name, lang="eng_Latn",
+                     vocab_size=tok.vocab_size).equals(c)
 
 
 def test_clear_and_info(tmp_path, corpus):

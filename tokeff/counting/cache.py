@@ -302,8 +302,12 @@ class CountCache:
         data = encode_entry(key, c)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
+            try:
+                f = open(tmp, "wb")  # noqa: SIM115 - closed below
+            except FileNotFoundError:  # the entry's directory does not exist (yet, or any more)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                f = open(tmp, "wb")  # noqa: SIM115
+            with f:
                 f.write(data)
             os.replace(tmp, p)
         except OSError as e:

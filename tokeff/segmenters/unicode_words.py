@@ -35,6 +35,23 @@ def _classify(ch: str) -> int:
     return SPACE  # Z*, Cc, Co, Cn, Cs
 
 
+#: The class of every code point classified so far (-1: not yet), shared by all batches: a
+#: block only classifies the characters no earlier block had (a Python call each).
+_KNOWN = np.full(0x110000, -1, dtype=np.int8)
+
+
+def _classes(uniq: np.ndarray) -> np.ndarray:
+    """The classes of distinct code points ``uniq`` (a copy: the caller may change it)."""
+    table = _KNOWN[uniq]
+    new = uniq[table < 0]
+    if len(new):
+        # Threads may fill the same entries at once: they write the same values.
+        _KNOWN[new] = np.fromiter((_classify(chr(int(u))) for u in new), dtype=np.int8,
+                                  count=len(new))
+        table = _KNOWN[uniq]
+    return table
+
+
 class UnicodeWordSegmenter(Segmenter):
     """Whitespace/punctuation words, Unicode-aware.
 
@@ -55,8 +72,7 @@ class UnicodeWordSegmenter(Segmenter):
             return WordArrays(counts=np.zeros(n_texts, dtype=np.int64), starts=z, ends=z.copy())
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         uniq, inv = np.unique(cps, return_inverse=True)
-        table = np.fromiter((_classify(chr(int(u))) for u in uniq), dtype=np.int8, count=len(uniq))
-        cls = table[inv.reshape(-1)]
+        cls = _classes(uniq)[inv.reshape(-1)]
         n = len(cls)
         c2b, char_base, byte_base = char_to_byte_offsets(texts)
         seg_start = np.zeros(n + 1, dtype=bool)
