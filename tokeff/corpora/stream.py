@@ -81,9 +81,6 @@ class FilePiece:
             raw = raw[len(codecs.BOM_UTF8):]
         return raw
 
-    def read_lines(self) -> list[str]:
-        return _lines(self.read_bytes())
-
 
 def _lines(raw: bytes) -> list[str]:
     text = raw.decode("utf-8").replace("\r\n", "\n")
@@ -177,7 +174,7 @@ class _Scan:
     n: int = 0  # segments
     per_file: list[int] = field(default_factory=list)  # segments in each file
     cuts: list[tuple[int, int]] = field(default_factory=list)  # (file index, byte offset)
-    digests: list[str] = field(default_factory=list)  # per chunk (see _ChunkDigests)
+    digests: list[str] = field(default_factory=list)  # per chunk (see _RawDigests)
     nfc: bool = True  # every segment is in NFC (after the corpus normalisation)
 
 
