@@ -484,10 +484,13 @@ drawn with replacement, as before, from another random stream. How many draws fa
 block of 16,384 segments is drawn by halving (a fair random bit per draw and level, counted
 with popcounts), then each draw's place in its block from 14 random bits, counted by
 `np.add.at` in the CPU cache; products in float32 wherever no partial sum can pass 2**24
-(exact integers), batches of 64 resamples in worker threads, BLAS held to one thread (its
-idle threads busy-wait against ours). The previous implementation drew
+(exact integers), batches of 64 resamples in worker threads, or from 2**27 draws (the
+400,000-segment case) in this process and one helper process per further core (here one),
+each taking the next batch when free; BLAS held to one thread (its idle threads busy-wait
+against ours). The previous implementation drew
 `numpy.random.default_rng(seed).integers(0, n)` and multiplied float64 weights. CPU seconds
-count every thread of the process.
+count every thread of the process and of its helper processes; extra memory adds a helper's
+whole peak (its interpreter included) to the process's growth.
 
 {bootstrap}
 """

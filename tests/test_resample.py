@@ -318,3 +318,132 @@ def test_small_products_equal_one_product():
         assert (m == n).all()
         assert np.array_equal(got[0], got[1])
         assert np.array_equal(got[0], w.astype(np.int64) @ cols)  # exact
+
+
+# -- helper processes --------------------------------------------------------------------------
+
+@pytest.fixture
+def helpers(monkeypatch):
+    """Helper processes take batches even for small inputs; two of them (three workers)."""
+    monkeypatch.setattr(rs, "_HELPER_DRAWS", 1)
+    monkeypatch.setattr(rs, "_workers", lambda: 3)
+
+
+def _share_run(cols, resamples, seed, batch_delay=0.0, on_batch=None):
+    """``resampled_sums`` through ``_HelperShare`` with a main thread slowed down by
+    ``batch_delay`` per batch, so that the helpers (0.2 s to start) take batches too. Returns
+    the sums and who computed each batch (None: this process)."""
+    import time
+
+    out = np.zeros((resamples, cols.shape[1]))
+    prep = rs._Columns(cols, True)
+    share = rs._HelperShare(resamples, 7, out, 2)
+    takers: dict[int, int | None] = {}
+    claim = share._claim
+
+    def spy(helper=None):
+        j = claim(helper)
+        if j is not None:
+            takers[j] = helper
+        return j
+
+    share._claim = spy
+
+    def batch(j):
+        if on_batch:
+            on_batch(share, j)
+        time.sleep(batch_delay)
+        out[j * rs._BATCH:(j + 1) * rs._BATCH] = rs._batch_sums(prep, resamples, 7, j)
+
+    with rs._one_blas_thread() as single:
+        prep.single_blas = single
+        share.run(prep, batch, (resamples + rs._BATCH - 1) // rs._BATCH)
+    assert all(p.returncode is not None for p in share._procs)  # every helper reaped
+    return out, takers, share
+
+
+def test_helper_processes_compute_the_same_sums(helpers):
+    """Batches computed by helper processes are the ones this process computes, bit for bit."""
+    cols = np.random.default_rng(3).integers(0, 60, (20_000, 4))
+    want = rs.resample_weights(20_000, 700, 7) @ cols
+    got, takers, _ = _share_run(cols, 700, 7, batch_delay=0.15)
+    assert np.array_equal(got, want)
+    assert any(h is not None for h in takers.values()), takers  # the helpers took batches
+    assert None in takers.values()
+    # Through resampled_sums (helpers start while the columns are prepared), other seed.
+    assert rs.resampled_sums(cols, 700, 8).tobytes() == \
+        (rs.resample_weights(20_000, 700, 8) @ cols).astype(np.float64).tobytes()
+
+
+def test_a_helper_that_stops_midway_costs_no_batch(helpers):
+    """A helper killed while it computes a batch: that batch is computed here, the sums are
+    unchanged."""
+    cols = np.random.default_rng(4).integers(0, 60, (20_000, 3))
+    want = rs.resample_weights(20_000, 900, 7) @ cols
+    killed = []
+
+    def kill_a_busy_helper(share, j):
+        with share._lock:
+            busy = [h for h, b in enumerate(share._busy) if b is not None]
+        if busy and not killed:
+            killed.append(share._busy[busy[0]])
+            share._procs[busy[0]].kill()
+
+    got, _, _ = _share_run(cols, 900, 7, batch_delay=0.15, on_batch=kill_a_busy_helper)
+    assert killed, "no helper was busy while this process computed its batches"
+    assert np.array_equal(got, want)
+
+
+def test_helpers_that_cannot_start_or_do_not_answer_cost_no_batch(helpers, monkeypatch):
+    """No interpreter to start, or a helper that never reads its input: every batch is computed
+    here, and the hung helper is killed and reaped when this process is done."""
+    import subprocess
+    import sys
+
+    import tokeff._helperproc as hp
+
+    cols = np.random.default_rng(5).integers(0, 60, (20_000, 3))
+    want = (rs.resample_weights(20_000, 300, 7) @ cols).astype(np.float64)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert rs.resampled_sums(cols, 300, 7).tobytes() == want.tobytes()
+    monkeypatch.undo()
+    monkeypatch.setattr(rs, "_HELPER_DRAWS", 1)
+    monkeypatch.setattr(rs, "_workers", lambda: 3)
+    started = []
+
+    def hung(module, **kw):
+        p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        started.append(p)
+        return p
+
+    monkeypatch.setattr(hp, "start_helper", hung)
+    assert rs.resampled_sums(cols, 300, 7).tobytes() == want.tobytes()
+    assert len(started) == 2
+    # Killed (not left to end by itself, while a thread here still waited to feed it).
+    assert all(p.returncode is not None and p.returncode != 0 for p in started)
+
+
+def test_columns_a_helper_cannot_hold_exactly_are_summed_here(helpers, monkeypatch):
+    """Helpers are sent float32 columns: with a count past 2**24, or non-integers, no helper
+    takes a batch (the ones started for it are stopped), and the sums are exact."""
+    started = []
+    init = rs._HelperShare.__init__
+
+    def spy(self, *a, **kw):
+        init(self, *a, **kw)
+        started.append(self)
+
+    monkeypatch.setattr(rs._HelperShare, "__init__", spy)
+    rng = np.random.default_rng(6)
+    cols = rng.integers(0, 60, (5_000, 3))
+    cols[17, 1] = 10**8
+    want = rs.resample_weights(5_000, 200, 7) @ cols
+    assert np.array_equal(rs.resampled_sums(cols, 200, 7), want)
+    floats = rng.random((5_000, 2))
+    assert np.allclose(rs.resampled_sums(floats, 200, 7),
+                       rs.resample_weights(5_000, 200, 7) @ floats, rtol=1e-12)
+    assert len(started) == 2
+    assert all(p.returncode is not None for s in started for p in s._procs)
+    assert all(s._next == 0 for s in started)  # no batch was handed out

@@ -22,8 +22,10 @@ Resamples are processed in batches of 64; batch ``j`` draws stage 1 from the str
 ``SFC64(SeedSequence(seed, spawn_key=(j, 0)))`` (always for 64 resamples; from 2,097,153
 segments on, for a few at a time) and block ``b`` from ``(j, 1 + b)``, taking the values in
 order, resample after resample. So resample ``r`` depends only on ``(seed, n, r)``: not on how
-many resamples are asked for, nor on threads or timing. Batches run in worker threads (the
-loops of the numpy calls involved release the GIL).
+many resamples are asked for, nor on threads, processes or timing. Batches run in worker
+threads (the loops of the numpy calls involved release the GIL); from ``_HELPER_DRAWS`` draws
+on, in helper processes beside this one instead (``_HelperShare`` says why), which are sent the
+columns and send back each batch's sums.
 
 Sums are exact: a block's weights times its counts go through float32 when no partial sum can
 pass ``2**24`` (the block's largest count magnitude times the most draws any resample put in
@@ -38,10 +40,14 @@ distribution, a different stream, so intervals agree within resampling noise, no
 from __future__ import annotations
 
 import os
+import struct
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import IO
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -59,6 +65,8 @@ _BATCH = 64
 _F32_EXACT = 1 << 24
 #: Below this many draws in all, worker threads cost more than they save.
 _THREADED_DRAWS = 1 << 22
+#: From this many draws in all (about 0.6 s of work here), helper processes take batches too.
+_HELPER_DRAWS = 1 << 27
 #: Random bits drawn at once in stage 1 at most (rows are split to stay below; 16 MiB).
 _STAGE1_BITS = 1 << 27
 
@@ -282,11 +290,15 @@ class _Columns:
         self.single_blas = True  # BLAS runs one thread: no need for small products
         block = 1 << _BLOCK_BITS
         if integers:
-            self.c32 = cols.astype(np.float32)
-            mag = cols.max(axis=1).astype(np.float64)  # no n x k temporary
-            if cols.dtype.kind in "if":
-                np.maximum(mag, -cols.min(axis=1).astype(np.float64), out=mag)
-            self.bmax = np.maximum.reduceat(mag, np.arange(0, self.n, block))
+            self.c32 = np.ascontiguousarray(cols, dtype=np.float32)
+            # Block by block over whole rows: a reduction along rows of a few columns is slow.
+            self.bmax = np.array([max(float(b.max()), -float(b.min())) for b in
+                                  (cols[s:s + block] for s in range(0, self.n, block))])
+
+    def shareable(self) -> bool:
+        """Whether a helper process can take batches: it is sent the float32 columns, which
+        hold every value exactly (integers of magnitude up to 2**24)."""
+        return self.integers and float(self.bmax.max()) <= _F32_EXACT
 
     def product(self, start: int, w: np.ndarray, m: np.ndarray, acc: np.ndarray) -> None:
         """``acc += w @ cols[start:start + len]``, exactly for integer columns (``w``: the
@@ -325,6 +337,15 @@ def _workers() -> int:
     return max(1, min(4, cpus))
 
 
+def _batch_sums(prep: _Columns, n_resamples: int, seed: int, j: int) -> np.ndarray:
+    """The sums of batch ``j``'s resamples (rows x columns, float64)."""
+    rows = min(_BATCH, n_resamples - j * _BATCH)
+    acc = np.zeros((rows, prep.k), dtype=np.float64)
+    for start, w, m in _batch_weights(prep.n, seed, j, rows):
+        prep.product(start, w, m, acc)
+    return acc
+
+
 def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     """Sums of every column (n_segments x k) under each resample: (n_resamples x k) float64.
 
@@ -344,21 +365,30 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
     out = np.zeros((max(n_resamples, 0), k), dtype=np.float64)
     if n_resamples <= 0 or n == 0 or k == 0:
         return out
-    prep = _Columns(cols, _integer_valued(cols))
-
-    def batch(j: int) -> None:
-        r0 = j * _BATCH
-        rows = min(_BATCH, n_resamples - r0)
-        acc = np.zeros((rows, k), dtype=np.float64)
-        for start, w, m in _batch_weights(n, seed, j, rows):
-            prep.product(start, w, m, acc)
-        out[r0:r0 + rows] = acc
-
     jobs = range((n_resamples + _BATCH - 1) // _BATCH)
     workers = _workers()
+    share = None
+    if workers > 1 and len(jobs) > 1 and n * n_resamples >= _HELPER_DRAWS \
+            and cols.dtype.kind in "biuf":  # helpers start while the columns are prepared
+        share = _HelperShare(n_resamples, seed, out, workers - 1)
+    try:
+        prep = _Columns(cols, _integer_valued(cols))
+    except BaseException:
+        if share is not None:
+            share.close()
+        raise
+
+    def batch(j: int) -> None:
+        out[j * _BATCH:(j + 1) * _BATCH] = _batch_sums(prep, n_resamples, seed, j)
+
+    if share is not None and not prep.shareable():
+        share.close()
+        share = None
     with _one_blas_thread() as single:
         prep.single_blas = single
-        if workers > 1 and len(jobs) > 1 and n * n_resamples >= _THREADED_DRAWS:
+        if share is not None:
+            share.run(prep, batch, len(jobs))
+        elif workers > 1 and len(jobs) > 1 and n * n_resamples >= _THREADED_DRAWS:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokeff-boot") as ex:
                 for f in [ex.submit(batch, j) for j in jobs]:
                     f.result()
@@ -366,3 +396,192 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
             for j in jobs:
                 batch(j)
     return out
+
+
+# -- helper processes --------------------------------------------------------------------------
+
+#: What a helper is sent first: segments, columns, resamples, seed; then the columns (float32).
+_HEAD = struct.Struct("<4q")
+#: A batch number: sent to ask for the batch, sent back before its sums (float64).
+_JOB = struct.Struct("<q")
+#: Helpers take no BLAS threads either (theirs would busy-wait against this process's work).
+_HELPER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _read_exact(stream: IO[bytes], view: memoryview) -> None:
+    """Fill ``view`` from ``stream``; EOFError when the stream ends first."""
+    got = 0
+    while got < len(view):
+        chunk = stream.readinto(view[got:])  # type: ignore[attr-defined]
+        if not chunk:
+            raise EOFError
+        got += chunk
+
+
+class _HelperShare:
+    """Batches shared between this thread and helper processes (``python -m tokeff._bootproc``),
+    each taking the next batch when it is free.
+
+    Why processes: a batch is thousands of numpy calls of some 30 microseconds each, and every
+    call releases the GIL and takes it back. Two threads doing that contend for the GIL at
+    almost every call (on the 2-core machine of ``benchmarks/``, two threads finished 1000 x
+    400k 1.2 times faster than one, with 1.4 times its CPU). A helper process has its own GIL; it
+    starts in about 0.2 s, while this thread already works, so helpers are used only from
+    ``_HELPER_DRAWS`` draws on. Each batch depends only on ``(seed, n, j)``, so who computes it
+    changes no bit. A helper that cannot start or stops midway costs nothing but time: its
+    unfinished batch is computed here.
+    """
+
+    def __init__(self, n_resamples: int, seed: int, out: np.ndarray, helpers: int) -> None:
+        from ._helperproc import start_helper
+
+        self.n_resamples, self.seed, self.out = n_resamples, seed, out
+        self._lock = threading.Lock()
+        self._next = 0
+        self._jobs = 0
+        self._closed = False
+        self._feeding = False
+        self._procs: list[subprocess.Popen[bytes]] = []
+        for _ in range(helpers):
+            try:
+                self._procs.append(start_helper("tokeff._bootproc", stderr=subprocess.DEVNULL,
+                                                env=_HELPER_ENV))
+            except OSError:
+                break
+        self._busy: list[int | None] = [None] * len(self._procs)  # the batch each computes
+        self._left: list[int] = []  # batches a helper took and did not finish
+
+    def _claim(self, helper: int | None = None) -> int | None:
+        with self._lock:
+            if self._closed or self._next >= self._jobs:
+                return None
+            j = self._next
+            self._next += 1
+            if helper is not None:
+                self._busy[helper] = j
+            return j
+
+    def run(self, prep: _Columns, batch: Callable[[int], None], jobs: int) -> None:
+        """``batch(j)`` here for every batch ``j`` the helpers do not take."""
+        self._jobs = jobs
+        with self._lock:
+            self._feeding = True
+        feeders = [threading.Thread(target=self._feed, args=(h, prep), daemon=True,
+                                    name=f"tokeff-boot-helper-{h}")
+                   for h in range(len(self._procs))]
+        for t in feeders:
+            t.start()
+        try:
+            while (j := self._claim()) is not None:
+                batch(j)
+            with self._lock:
+                self._closed = True
+                idle = [h for h, b in enumerate(self._busy) if b is None]
+            for h in idle:  # still starting, or done: nothing to wait for
+                _kill(self._procs[h])
+            for t in feeders:
+                t.join()
+            for j in self._left:
+                batch(j)
+        finally:
+            self.close()
+            for t in feeders:
+                t.join()
+
+    def close(self) -> None:
+        """No more batches for the helpers; the ones still running are killed (and reaped here
+        when no feeding thread was started)."""
+        with self._lock:
+            self._closed = True
+            feeding = self._feeding
+        for p in self._procs:
+            _kill(p)
+            if not feeding:
+                _stop(p)
+
+    def _feed(self, h: int, prep: _Columns) -> None:
+        """Helper ``h``'s thread: send it the columns, then ask for batch after batch."""
+        proc = self._procs[h]
+        j = None
+        reply = bytearray(_JOB.size + _BATCH * prep.k * 8)
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(_HEAD.pack(prep.n, prep.k, self.n_resamples, self.seed))
+            proc.stdin.write(memoryview(prep.c32).cast("B"))
+            proc.stdin.flush()
+            while (j := self._claim(h)) is not None:
+                rows = min(_BATCH, self.n_resamples - j * _BATCH)
+                proc.stdin.write(_JOB.pack(j))
+                proc.stdin.flush()
+                view = memoryview(reply)[:_JOB.size + rows * prep.k * 8]
+                _read_exact(proc.stdout, view)
+                if _JOB.unpack_from(view)[0] != j:
+                    raise EOFError
+                self.out[j * _BATCH:j * _BATCH + rows] = np.frombuffer(
+                    view, dtype=np.float64, offset=_JOB.size).reshape(rows, prep.k)
+                with self._lock:
+                    self._busy[h] = None
+                j = None
+        except (OSError, EOFError, ValueError):
+            pass  # the helper is gone: what it had taken is computed in the main thread
+        finally:
+            with self._lock:
+                self._busy[h] = None
+                if j is not None:
+                    self._left.append(j)
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a helper and reap it: close its input (it exits at once when its requests end), kill
+    it if it has not exited a moment later."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a helper that may be running; its pipes then fail in its feeding thread, which
+    reaps it. No pipe is touched here: that thread may be blocked writing to one."""
+    if proc.poll() is None:
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
+def helper_main() -> int:
+    """A helper process (``python -m tokeff._bootproc``): reads the columns, then computes each
+    batch asked for and writes back its number and sums, until its input ends."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    head = bytearray(_HEAD.size)
+    try:
+        _read_exact(stdin, memoryview(head))
+        n, k, n_resamples, seed = _HEAD.unpack(head)
+        c32 = np.empty((n, k), dtype=np.float32)
+        _read_exact(stdin, memoryview(c32).cast("B"))
+    except EOFError:
+        return 0
+    prep = _Columns(c32, True)
+    job = bytearray(_JOB.size)
+    with _one_blas_thread() as single:
+        prep.single_blas = single
+        while True:
+            try:
+                _read_exact(stdin, memoryview(job))
+            except EOFError:
+                stdout.flush()
+                os._exit(0)  # every reply is written: no interpreter teardown to wait for
+            (j,) = _JOB.unpack(job)
+            stdout.write(_JOB.pack(j))
+            stdout.write(memoryview(_batch_sums(prep, n_resamples, seed, j)).cast("B"))
+            stdout.flush()

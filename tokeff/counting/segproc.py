@@ -8,10 +8,8 @@ one after the other, on one core. A helper process segments while the main proce
 encodes, on the other core.
 
 The helper is a plain ``python -m tokeff.counting._segworker`` subprocess that reads requests
-and writes results as length-prefixed pickles on its pipes. Not :mod:`multiprocessing`: its
-``spawn`` and ``forkserver`` methods import the user's ``__main__`` again (a script without an
-``if __name__ == "__main__"`` guard would run twice), and ``fork`` is unsafe in a process that
-already runs threads. The helper runs the same :func:`tokeff.counting.kernel.prepare_text` with
+and writes results as length-prefixed pickles on its pipes (:mod:`tokeff._helperproc` says why
+not :mod:`multiprocessing`). The helper runs the same :func:`tokeff.counting.kernel.prepare_text` with
 the same installed packages, so the words and the signature are the ones the main process would
 have computed (``tests/test_segproc.py`` checks the counts are equal, bit for bit).
 
@@ -25,17 +23,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import os
 import pickle
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
+from .._helperproc import start_helper
 from ..errors import SegmenterError
 from ..segmenters import SEGMENTER_INFO, SEGMENTERS, loaded_segmenter
 from .kernel import LangText
@@ -87,19 +83,10 @@ class _Helper:
     """One helper process and the pipes to it (used by one thread at a time)."""
 
     def __init__(self) -> None:
-        import tokeff
-
-        # The helper imports the tokeff this process runs, wherever it was imported from.
-        root = str(Path(tokeff.__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
-                                    if env.get("PYTHONPATH") else "")
         #: The segmenters this process was given (and so has loaded).
         self.served: set[str] = set()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tokeff.counting._segworker"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        self.proc = start_helper("tokeff.counting._segworker", stderr=self._stderr)
 
     def prepare(self, lang: str, texts: list[str], segmenter: str) -> LangText:
         try:

@@ -1,0 +1,32 @@
+"""Starting a tokeff helper process: ``python -m <module>`` with this process's tokeff.
+
+Helpers are plain subprocesses talking over their pipes, not :mod:`multiprocessing`: its
+``spawn`` and ``forkserver`` methods import the user's ``__main__`` again (a script without an
+``if __name__ == "__main__"`` guard would run twice), and ``fork`` is unsafe in a process that
+already runs threads. Used by the word-segmentation helpers (``counting/segproc.py``) and the
+bootstrap's (``resample.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+
+def start_helper(module: str, *, stderr: int | IO[bytes] | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``python -m module`` with pipes on stdin and stdout, importing the tokeff this process
+    runs, wherever it was imported from. ``env`` adds variables to this process's environment.
+    Raises ``OSError`` when the interpreter cannot be started."""
+    import tokeff
+
+    root = str(Path(tokeff.__file__).resolve().parent.parent)
+    full = dict(os.environ)
+    full["PYTHONPATH"] = root + (os.pathsep + full["PYTHONPATH"]
+                                 if full.get("PYTHONPATH") else "")
+    full.update(env or {})
+    return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=stderr, env=full)
