@@ -359,17 +359,20 @@ def bench_flores(dirs: CacheDirs, rounds: int, warmup: int, log: list) -> dict[s
         base = [PY, "-m", "tokeff", "compare", "--corpus", str(root), "--split", "dev+devtest",
                 "--langs", ",".join(langs), "--tokenizers", name, "--format", "json"]
         floor = [str(root), name]
+        # In each round every tokeff run is next to the runs it is divided by (its floors, and
+        # the in-memory run next to the streamed one), so a drift in the machine's speed
+        # between distant runs of a round does not enter a ratio.
         cmds = {
-            "tokeff_tokens": base + ["--metrics", "tokens", "--bootstrap", "0"],
-            "tokeff_default": base,
-            # The same job streamed chunk by chunk (memory flat in corpus size).
-            "tokeff_streamed": base + ["--chunk-size", str(STREAM_CHUNK)],
             "raw_loop": [PY, str(HERE / "floor_flores.py"), *floor, "loop", ",".join(langs)],
+            "tokeff_tokens": base + ["--metrics", "tokens", "--bootstrap", "0"],
             "raw_batch": [PY, str(HERE / "floor_flores.py"), *floor, "batch", ",".join(langs)],
             "full_loop": [PY, str(HERE / "floor_flores_full.py"), *floor, "loop",
                           ",".join(langs)],
             "full_batch": [PY, str(HERE / "floor_flores_full.py"), *floor, "batch",
                            ",".join(langs)],
+            "tokeff_default": base,
+            # The same job streamed chunk by chunk (memory flat in corpus size).
+            "tokeff_streamed": base + ["--chunk-size", str(STREAM_CHUNK)],
         }
         runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cmds}
         bad: list[str] = []

@@ -241,7 +241,8 @@ def section_flores(f: dict[str, Any], g: dict[str, Any]) -> list[str]:
             f"(token offsets, words from the same segmenters composed the same way, continued "
             f"words, the paired bootstrap in numpy). Each raw script runs one call per segment "
             f"(loop) or one batch call per language (batch); each ratio is against the faster "
-            f"of the two (marked). Checked before any ratio is given: "
+            f"of the two (marked). Within a round, each tokeff run is next to the runs it is "
+            f"divided by. Checked before any ratio is given: "
             f"{f.get('checked', {}).get('tokens_only', 'token totals')} for tokens only; "
             f"{f.get('checked', {}).get('default', 'token totals')} for default metrics."), "",
            ("| tokenizer | run | wall s | peak RSS MiB | raw s / tokeff s | tokeff / raw "
