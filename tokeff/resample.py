@@ -367,12 +367,12 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
         return out
     jobs = range((n_resamples + _BATCH - 1) // _BATCH)
     workers = _workers()
+    integers = _integer_valued(cols)
     share = None
-    if workers > 1 and len(jobs) > 1 and n * n_resamples >= _HELPER_DRAWS \
-            and cols.dtype.kind in "biuf":  # helpers start while the columns are prepared
-        share = _HelperShare(n_resamples, seed, out, workers - 1)
+    if workers > 1 and len(jobs) > 1 and n * n_resamples >= _HELPER_DRAWS and integers:
+        share = _HelperShare(n_resamples, seed, out, workers - 1)  # starts while we prepare
     try:
-        prep = _Columns(cols, _integer_valued(cols))
+        prep = _Columns(cols, integers)
     except BaseException:
         if share is not None:
             share.close()
