@@ -404,8 +404,9 @@ def test_helpers_that_cannot_start_or_do_not_answer_cost_no_batch(helpers, monke
 
     cols = np.random.default_rng(5).integers(0, 60, (20_000, 3))
     want = (rs.resample_weights(20_000, 300, 7) @ cols).astype(np.float64)
-    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    assert rs.resampled_sums(cols, 300, 7).tobytes() == want.tobytes()
+    for executable in ("/nonexistent/python", "", None):  # None, "": an embedding application
+        monkeypatch.setattr(sys, "executable", executable)
+        assert rs.resampled_sums(cols, 300, 7).tobytes() == want.tobytes()
     monkeypatch.undo()
     monkeypatch.setattr(rs, "_HELPER_DRAWS", 1)
     monkeypatch.setattr(rs, "_workers", lambda: 3)

@@ -20,8 +20,12 @@ def start_helper(module: str, *, stderr: int | IO[bytes] | None = None,
                  env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """``python -m module`` with pipes on stdin and stdout, importing the tokeff this process
     runs, wherever it was imported from. ``env`` adds variables to this process's environment.
-    Raises ``OSError`` when the interpreter cannot be started."""
+    Raises ``OSError`` when the interpreter cannot be started (also when an embedding
+    application leaves ``sys.executable`` empty)."""
     import tokeff
+
+    if not sys.executable:
+        raise OSError(f"cannot start a helper process for {module}: sys.executable is empty")
 
     root = str(Path(tokeff.__file__).resolve().parent.parent)
     full = dict(os.environ)
