@@ -400,8 +400,6 @@ def test_helpers_that_cannot_start_or_do_not_answer_cost_no_batch(helpers, monke
     import subprocess
     import sys
 
-    import tokeff._helperproc as hp
-
     cols = np.random.default_rng(5).integers(0, 60, (20_000, 3))
     want = (rs.resample_weights(20_000, 300, 7) @ cols).astype(np.float64)
     for executable in ("/nonexistent/python", "", None):  # None, "": an embedding application
@@ -419,7 +417,7 @@ def test_helpers_that_cannot_start_or_do_not_answer_cost_no_batch(helpers, monke
         started.append(p)
         return p
 
-    monkeypatch.setattr(hp, "start_helper", hung)
+    monkeypatch.setattr(rs, "start_helper", hung)
     assert rs.resampled_sums(cols, 300, 7).tobytes() == want.tobytes()
     assert len(started) == 2
     # Killed (not left to end by itself, while a thread here still waited to feed it).

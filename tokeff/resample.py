@@ -52,6 +52,7 @@ from typing import IO
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from ._helperproc import start_helper, stop_helper
 from .errors import UsageError
 
 #: The resampling scheme, recorded in the signature's ``boot`` field (``1000/seed0/95/rs2``).
@@ -404,8 +405,6 @@ def resampled_sums(columns: np.ndarray, n_resamples: int, seed: int) -> np.ndarr
 _HEAD = struct.Struct("<4q")
 #: A batch number: sent to ask for the batch, sent back before its sums (float64).
 _JOB = struct.Struct("<q")
-#: Helpers take no BLAS threads either (theirs would busy-wait against this process's work).
-_HELPER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _read_exact(stream: IO[bytes], view: memoryview) -> None:
@@ -433,19 +432,15 @@ class _HelperShare:
     """
 
     def __init__(self, n_resamples: int, seed: int, out: np.ndarray, helpers: int) -> None:
-        from ._helperproc import start_helper
-
         self.n_resamples, self.seed, self.out = n_resamples, seed, out
         self._lock = threading.Lock()
         self._next = 0
         self._jobs = 0
         self._closed = False
-        self._feeding = False
         self._procs: list[subprocess.Popen[bytes]] = []
         for _ in range(helpers):
             try:
-                self._procs.append(start_helper("tokeff._bootproc", stderr=subprocess.DEVNULL,
-                                                env=_HELPER_ENV))
+                self._procs.append(start_helper("tokeff._bootproc", stderr=subprocess.DEVNULL))
             except OSError:
                 break
         self._busy: list[int | None] = [None] * len(self._procs)  # the batch each computes
@@ -464,8 +459,6 @@ class _HelperShare:
     def run(self, prep: _Columns, batch: Callable[[int], None], jobs: int) -> None:
         """``batch(j)`` here for every batch ``j`` the helpers do not take."""
         self._jobs = jobs
-        with self._lock:
-            self._feeding = True
         feeders = [threading.Thread(target=self._feed, args=(h, prep), daemon=True,
                                     name=f"tokeff-boot-helper-{h}")
                    for h in range(len(self._procs))]
@@ -483,21 +476,20 @@ class _HelperShare:
                 t.join()
             for j in self._left:
                 batch(j)
-        finally:
-            self.close()
+        finally:  # on an error here: stop the helpers (their feeding threads reap them)
+            with self._lock:
+                self._closed = True
+            for p in self._procs:
+                _kill(p)
             for t in feeders:
                 t.join()
 
     def close(self) -> None:
-        """No more batches for the helpers; the ones still running are killed (and reaped here
-        when no feeding thread was started)."""
+        """Stop and reap the helpers without running: :meth:`run` will not be called."""
         with self._lock:
             self._closed = True
-            feeding = self._feeding
         for p in self._procs:
-            _kill(p)
-            if not feeding:
-                _stop(p)
+            stop_helper(p, timeout=1.0, kill=True)
 
     def _feed(self, h: int, prep: _Columns) -> None:
         """Helper ``h``'s thread: send it the columns, then ask for batch after batch."""
@@ -529,24 +521,7 @@ class _HelperShare:
                 self._busy[h] = None
                 if j is not None:
                     self._left.append(j)
-            _stop(proc)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """End a helper and reap it: close its input (it exits at once when its requests end), kill
-    it if it has not exited a moment later."""
-    try:
-        if proc.stdin is not None:
-            proc.stdin.close()
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc.stdout is not None:
-        proc.stdout.close()
+            stop_helper(proc, timeout=1.0)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -25,13 +25,12 @@ import heapq
 import itertools
 import pickle
 import struct
-import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from .._helperproc import start_helper
+from .._helperproc import start_helper, stop_helper
 from ..errors import SegmenterError
 from ..segmenters import SEGMENTER_INFO, SEGMENTERS, loaded_segmenter
 from .kernel import LangText
@@ -116,26 +115,11 @@ class _Helper:
         return lines[-1] if lines else "no error message"
 
     def close(self, kill: bool = False) -> None:
-        if self.proc.poll() is None:
-            if kill:
-                self.proc.kill()
-            else:
-                try:
-                    assert self.proc.stdin is not None
-                    self.proc.stdin.close()  # end of requests: the helper exits
-                except OSError:
-                    pass
-            try:
-                self.proc.wait(timeout=None if kill else 10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for s in (self.proc.stdin, self.proc.stdout, self._stderr):
-            try:
-                if s is not None:
-                    s.close()
-            except OSError:
-                pass
+        stop_helper(self.proc, timeout=10, kill=kill)
+        try:
+            self._stderr.close()
+        except OSError:
+            pass
 
 
 #: Rough cost of each segmenter, (seconds per character, seconds to load), from
